@@ -1,0 +1,162 @@
+//! Command-line arguments (clap derive). Exit codes are documented in `--help` and README.
+
+use crate::report::junit::Granularity;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_INVALID: i32 = 2;
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0    every case passed
+  1    a case failed (an assertion did not hold, or a step errored)
+  2    invalid input, configuration or usage (bad YAML, unknown key, missing credential...)
+  130  interrupted (Ctrl-C): finally steps ran, reports were written and marked interrupted
+
+The embedded emulator is the default target: no set-up, no network. Its credentials are
+generated per run and handed to the cases as variables ({{pos}}, {{tokenUrl}}, ...).
+
+Examples:
+  poscert-engine scenarios                          run every case against the emulator
+  poscert-engine scenarios --feature payments       payments plus what it requires (onboarding)
+  poscert-engine validate scenarios                 check every file, run nothing
+  poscert-engine scenarios --target sandbox --client operator
+  poscert-engine emulator --port 8080               serve the emulator for client development";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "poscert-engine",
+    version,
+    about = "Certification cases for MobilePay PoS API v10 clients, written in YAML",
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and check every case, feature and fragment; run nothing.
+    Validate {
+        /// Files or folders (default: scenarios)
+        paths: Vec<PathBuf>,
+    },
+    /// List the cases with their feature, tags and file.
+    List {
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        selection: SelectionArgs,
+    },
+    /// Serve the PoS v10 emulator until Ctrl-C, for client development.
+    Emulator {
+        /// Port on 127.0.0.1 (0 picks a free one)
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// pollDelayInMs for payments and check-in
+        #[arg(long, default_value_t = 1000)]
+        poll_delay_ms: u64,
+        /// pollDelayInMs for refunds
+        #[arg(long, default_value_t = 100)]
+        refund_poll_delay_ms: u64,
+    },
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args, Default, Clone)]
+pub struct SelectionArgs {
+    /// Only cases whose tags satisfy this expression, e.g. "certification and not slow"
+    #[arg(long, value_name = "EXPR")]
+    pub tag: Option<String>,
+    /// Only cases whose id, file or name contains this text (or matches it as a regex)
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Only these features (comma-separated) plus the features they require
+    #[arg(long, value_delimiter = ',', value_name = "FEATURES")]
+    pub feature: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientArg {
+    Reference,
+    Adapter,
+    Operator,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CustomerArg {
+    Simulated,
+    Human,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Case files or folders, searched recursively (default: scenarios)
+    pub paths: Vec<PathBuf>,
+    /// emulator (default, embedded), sandbox, or a base URL such as http://127.0.0.1:8080
+    #[arg(long, default_value = "emulator")]
+    pub target: String,
+    /// Who plays the POS client
+    #[arg(long, value_enum, default_value_t = ClientArg::Reference)]
+    pub client: ClientArg,
+    /// Who plays the customer
+    #[arg(long, value_enum, default_value_t = CustomerArg::Simulated)]
+    pub customer: CustomerArg,
+    /// The integrator's harness for --client adapter (a command line)
+    #[arg(long, value_name = "CMD")]
+    pub adapter: Option<String>,
+    /// Set a variable (repeatable): --var amount=12.5
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Variables from a YAML or JSON file (a mapping)
+    #[arg(long, value_name = "FILE")]
+    pub vars_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Cases run at once (default: the number of CPUs)
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Write the JSON report here
+    #[arg(long, value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+    /// Write the JUnit report here
+    #[arg(long, value_name = "FILE")]
+    pub report_junit: Option<PathBuf>,
+    /// Write report.json and junit.xml into this folder
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// One JUnit testcase per case or per step
+    #[arg(long, value_enum, default_value_t = Granularity::Case)]
+    pub junit_granularity: Granularity,
+    /// Render every request (redacted) and send none
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Show every step of passing cases too
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Per-request timeout when a step sets none, e.g. 10s
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub timeout: String,
+    /// The version the client reports in X-MobilePay-Client-System-Version (Major.Minor.Build)
+    #[arg(long, value_name = "VERSION")]
+    pub client_version: Option<String>,
+    /// Merchant VAT number for the token (DK90000028 or FI90000040 for certification)
+    #[arg(long, value_name = "VAT")]
+    pub merchant_vat: Option<String>,
+    /// Override the sandbox host (tests point it at a local emulator)
+    #[arg(long, value_name = "URL", env = "POSCERT_SANDBOX_HOST", hide = true)]
+    pub sandbox_host: Option<String>,
+    /// pollDelayInMs of the embedded emulator for payments (default: 1000, or 100 with --client reference)
+    #[arg(long, value_name = "MS")]
+    pub emulator_poll_delay_ms: Option<u64>,
+}

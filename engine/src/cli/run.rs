@@ -1,0 +1,264 @@
+//! The default command: load, select, prepare the target, run, report, exit code.
+
+use super::args::{
+    ClientArg, CustomerArg, RunArgs, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK,
+};
+use super::select::select;
+use super::target_setup::prepare;
+use crate::http::HttpClient;
+use crate::operator::OperatorConfig;
+use crate::report::console::Console;
+use crate::report::model::{LoadErrorReport, RunReport, TargetInfo, REPORT_SCHEMA_VERSION};
+use crate::report::redact::Redactor;
+use crate::report::{json, junit, write_file};
+use crate::run::{run_cases, Cancellation, CustomerMode, RunContext, RunOptions};
+use crate::scenario::{load_paths, ClientMode};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub async fn run(args: RunArgs) -> i32 {
+    let started = chrono::Utc::now();
+    let clock = Instant::now();
+    let stdout_terminal = std::io::stdout().is_terminal();
+    let color = super::use_color(stdout_terminal);
+    let paths = super::default_paths(args.paths.clone());
+
+    let suite = load_paths(&paths);
+    super::print_load_errors(&suite, super::use_color(std::io::stderr().is_terminal()));
+    let load_errors: Vec<LoadErrorReport> = suite
+        .errors
+        .iter()
+        .map(|e| LoadErrorReport {
+            file: e.file.display().to_string(),
+            line: e.pos.line,
+            column: e.pos.col,
+            message: e.message(),
+        })
+        .collect();
+    let cases = match select(&args.selection, &suite.features, suite.cases) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    if cases.is_empty() && load_errors.is_empty() {
+        eprintln!(
+            "error: no cases to run in {} (check the paths, --feature, --tag and --filter)",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return EXIT_INVALID;
+    }
+    let cli_vars = match super::vars::parse_cli_vars(&args.vars, args.vars_file.as_deref()) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let default_timeout = match crate::scenario::duration::parse_duration(&args.timeout) {
+        Ok(d) if !d.is_zero() => d,
+        _ => {
+            eprintln!("error: --timeout `{}`: write e.g. 10s", args.timeout);
+            return EXIT_INVALID;
+        }
+    };
+    if args.client == ClientArg::Adapter && args.adapter.is_none() {
+        eprintln!(
+            "error: --client adapter needs --adapter CMD (the command that starts your harness)"
+        );
+        return EXIT_INVALID;
+    }
+    let mut prepared = match prepare(&args).await {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let redactor = Redactor::new();
+    let target = Arc::new(std::mem::replace(
+        &mut prepared.target,
+        crate::http::Target::custom("http://0.0.0.0", "DK00000000"),
+    ));
+    let http = match HttpClient::new(target.clone(), redactor.clone()) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let client_mode = match args.client {
+        ClientArg::Reference => ClientMode::Reference,
+        ClientArg::Adapter => ClientMode::Adapter,
+        ClientArg::Operator => ClientMode::Operator,
+    };
+    let customer_mode = match args.customer {
+        CustomerArg::Simulated => CustomerMode::Simulated,
+        CustomerArg::Human => CustomerMode::Human,
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        })
+        .max(1);
+    let console = Arc::new(Console::new(
+        cases.len(),
+        stdout_terminal && !args.dry_run,
+        color,
+        args.verbose,
+        redactor.clone(),
+    ));
+    let env: serde_json::Map<String, serde_json::Value> = std::env::vars()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    let cancel = Arc::new(Cancellation::default());
+    let ctx = Arc::new(RunContext {
+        http,
+        options: RunOptions {
+            client_mode,
+            customer_mode,
+            jobs,
+            dry_run: args.dry_run,
+            cli_vars,
+            default_timeout,
+            operator: OperatorConfig {
+                interactive: std::io::stdin().is_terminal() && std::env::var_os("CI").is_none(),
+            },
+        },
+        cancel: cancel.clone(),
+        env: serde_json::Value::Object(env),
+        progress: console.clone(),
+    });
+
+    // Ctrl-C: stop new work, let finally steps run, write reports; a second Ctrl-C exits now.
+    let signal_cancel = cancel.clone();
+    let signal_console = console.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            signal_console.line("\ninterrupted: stopping; running finally steps and writing reports (Ctrl-C again to quit at once)");
+            signal_cancel.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(EXIT_INTERRUPTED);
+            }
+        }
+    });
+
+    if !args.dry_run {
+        console.line(&format!(
+            "poscert {}: {} cases against {} ({}), client: {}, customer: {}, jobs: {jobs}",
+            env!("CARGO_PKG_VERSION"),
+            cases.len(),
+            target.name,
+            target.pos_base_url,
+            format!("{client_mode:?}").to_lowercase(),
+            format!("{customer_mode:?}").to_lowercase()
+        ));
+    }
+    let case_reports = run_cases(ctx.clone(), cases).await;
+    console.finish();
+    let interrupted = cancel.is_cancelled();
+
+    let summary = RunReport::compute_summary(&case_reports, load_errors.len());
+    let report = RunReport {
+        schema_version: REPORT_SCHEMA_VERSION,
+        engine_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at: started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        duration_ms: clock.elapsed().as_secs_f64() * 1000.0,
+        interrupted,
+        target: TargetInfo {
+            kind: format!("{:?}", target.kind).to_lowercase(),
+            name: target.name.clone(),
+            pos_base_url: target.pos_base_url.clone(),
+        },
+        client_mode: format!("{client_mode:?}").to_lowercase(),
+        customer_mode: format!("{customer_mode:?}").to_lowercase(),
+        identity: None,
+        summary,
+        cases: case_reports,
+        load_errors,
+        hostname: gethostname::gethostname().to_string_lossy().into_owned(),
+    };
+
+    if args.dry_run {
+        print_dry_run(&report, &redactor);
+    }
+    let mut write_failed = false;
+    let json_path = args
+        .report_json
+        .clone()
+        .or_else(|| args.report_dir.as_ref().map(|d| d.join("report.json")));
+    let junit_path = args
+        .report_junit
+        .clone()
+        .or_else(|| args.report_dir.as_ref().map(|d| d.join("junit.xml")));
+    if let Some(path) = &json_path {
+        if let Err(e) = write_file(path, &json::render(&report, &redactor)) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            write_failed = true;
+        }
+    }
+    if let Some(path) = &junit_path {
+        if let Err(e) = write_file(
+            path,
+            &junit::render(&report, args.junit_granularity, &redactor),
+        ) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            write_failed = true;
+        }
+    }
+    console.summary(&report);
+    for p in [&json_path, &junit_path].into_iter().flatten() {
+        console.line(&format!("report: {}", p.display()));
+    }
+    if let Some(emulator) = prepared.emulator.take() {
+        emulator.shutdown().await;
+    }
+    if interrupted {
+        EXIT_INTERRUPTED
+    } else if !report.load_errors.is_empty() || write_failed {
+        EXIT_INVALID
+    } else if report.summary.failed > 0 || report.summary.errored > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `--dry-run`: every rendered request, redacted, in order.
+fn print_dry_run(report: &RunReport, redactor: &Redactor) {
+    fn walk(steps: &[crate::report::model::StepReport], out: &mut String) {
+        for s in steps {
+            for a in &s.attempts {
+                out.push_str(&format!("  # {} ({}:{})\n", s.name, s.file, s.line));
+                out.push_str(&format!("  {} {}\n", a.request.method, a.request.url));
+                for (k, v) in &a.request.headers {
+                    out.push_str(&format!(
+                        "  {k}: {}\n",
+                        crate::report::redact::mask_header_value(k, v)
+                    ));
+                }
+                if let Some(b) = &a.request.body {
+                    out.push_str(&format!("  {b}\n"));
+                }
+                out.push('\n');
+            }
+            walk(&s.children, out);
+        }
+    }
+    let mut out = String::new();
+    for c in &report.cases {
+        out.push_str(&format!("== {} ({})\n", c.name, c.file));
+        walk(&c.steps, &mut out);
+    }
+    print!("{}", redactor.redact(&out));
+}

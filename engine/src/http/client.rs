@@ -1,0 +1,289 @@
+//! Sends one prepared request: adds the target's headers, applies the timeout, refreshes the
+//! token once on a 401, and returns what happened in a form the runner can judge and record.
+
+use super::auth::TokenCache;
+use super::target::Target;
+use crate::report::model::{RequestRecord, ResponseRecord};
+use crate::report::redact::{mask_header_value, Redactor};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The timeout of a request whose step sets none.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Response bodies beyond this are cut in reports (the whole body is still judged).
+pub const MAX_RECORDED_BODY: usize = 64 * 1024;
+
+/// A fully rendered request: sending it twice sends the same bytes (retries depend on it).
+#[derive(Debug, Clone)]
+pub struct PreparedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// Header names the step removed (written as `name: null`): the target must not add them.
+    pub suppressed: Vec<String>,
+    pub body: Option<String>,
+    pub target_headers: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportErrorKind {
+    Timeout,
+    Connection,
+    /// The token could not be obtained.
+    Auth,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct TransportError {
+    pub kind: TransportErrorKind,
+    pub message: String,
+}
+
+/// A response, with its body parsed as JSON when it is JSON.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub json: Option<serde_json::Value>,
+}
+
+/// One request/response exchange (one attempt).
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub request: RequestRecord,
+    pub outcome: Result<Response, TransportError>,
+    pub duration: Duration,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// Set when a 401 made us fetch a new token and send again.
+    pub token_refreshed: bool,
+}
+
+impl Exchange {
+    pub fn response_record(&self) -> Option<ResponseRecord> {
+        self.outcome.as_ref().ok().map(|r| ResponseRecord {
+            status: r.status,
+            headers: r.headers.clone(),
+            body: cut(&r.body),
+        })
+    }
+}
+
+fn cut(s: &str) -> String {
+    if s.len() <= MAX_RECORDED_BODY {
+        return s.to_string();
+    }
+    let mut end = MAX_RECORDED_BODY;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &s[..end], s.len())
+}
+
+/// The run's HTTP client: one pool, one token cache, one target.
+pub struct HttpClient {
+    pub inner: reqwest::Client,
+    pub target: Arc<Target>,
+    pub tokens: TokenCache,
+    pub redactor: Redactor,
+}
+
+impl HttpClient {
+    pub fn new(target: Arc<Target>, redactor: Redactor) -> Result<Self, String> {
+        let inner = reqwest::Client::builder()
+            .user_agent(concat!("poscert-engine/", env!("CARGO_PKG_VERSION")))
+            .pool_max_idle_per_host(64)
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| format!("cannot create the HTTP client: {e}"))?;
+        if let Some(c) = &target.credentials {
+            redactor.add_basic(&c.client_id, &c.client_secret);
+        }
+        if let Some(c) = &target.simulation_credentials {
+            redactor.add(&c.client_secret);
+        }
+        Ok(HttpClient {
+            inner,
+            target,
+            tokens: TokenCache::default(),
+            redactor,
+        })
+    }
+
+    /// Sends `req` once (plus one resend after a token refresh on 401).
+    pub async fn send(&self, req: &PreparedRequest, timeout: Duration) -> Exchange {
+        let started_at = chrono::Utc::now();
+        let start = Instant::now();
+        let mut headers = req.headers.clone();
+        let mut token_used = None;
+        if req.target_headers {
+            match self.target_headers(req, &mut headers).await {
+                Ok(t) => token_used = t,
+                Err(e) => {
+                    return Exchange {
+                        request: self.record(req, &headers),
+                        outcome: Err(e),
+                        duration: start.elapsed(),
+                        started_at,
+                        token_refreshed: false,
+                    }
+                }
+            }
+        }
+        let mut outcome = self.send_raw(req, &headers, timeout).await;
+        let mut token_refreshed = false;
+        if let (Ok(resp), Some(token)) = (&outcome, &token_used) {
+            if resp.status == 401 {
+                self.tokens.invalidate(token).await;
+                headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+                match self.target_headers(req, &mut headers).await {
+                    Ok(_) => {
+                        outcome = self.send_raw(req, &headers, timeout).await;
+                        token_refreshed = true;
+                    }
+                    Err(e) => outcome = Err(e),
+                }
+            }
+        }
+        Exchange {
+            request: self.record(req, &headers),
+            outcome,
+            duration: start.elapsed(),
+            started_at,
+            token_refreshed,
+        }
+    }
+
+    fn record(&self, req: &PreparedRequest, headers: &[(String, String)]) -> RequestRecord {
+        RequestRecord {
+            method: req.method.clone(),
+            url: req.url.clone(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.clone(), mask_header_value(k, v)))
+                .collect(),
+            body: req.body.clone(),
+        }
+    }
+
+    /// Adds the PoS or user-simulation headers the step did not set; returns the token used.
+    async fn target_headers(
+        &self,
+        req: &PreparedRequest,
+        headers: &mut Vec<(String, String)>,
+    ) -> Result<Option<String>, TransportError> {
+        let has = |headers: &Vec<(String, String)>, name: &str| {
+            headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
+                || req.suppressed.iter().any(|k| k.eq_ignore_ascii_case(name))
+        };
+        let target = &self.target;
+        let mut token_used = None;
+        if target.is_pos_url(&req.url) {
+            if !has(headers, "authorization") {
+                let token = self
+                    .tokens
+                    .token(&self.inner, target, &self.redactor)
+                    .await
+                    .map_err(|e| TransportError {
+                        kind: TransportErrorKind::Auth,
+                        message: e.to_string(),
+                    })?;
+                headers.push(("Authorization".into(), format!("Bearer {token}")));
+                token_used = Some(token);
+            }
+            if !has(headers, "x-mobilepay-client-system-version") {
+                headers.push((
+                    "X-MobilePay-Client-System-Version".into(),
+                    target.client_version.clone(),
+                ));
+            }
+        } else if target.is_simulation_url(&req.url) {
+            if let Some(c) = &target.simulation_credentials {
+                if !has(headers, "x-ibm-client-id") {
+                    headers.push(("x-ibm-client-id".into(), c.client_id.clone()));
+                }
+                if !has(headers, "x-ibm-client-secret") {
+                    headers.push(("x-ibm-client-secret".into(), c.client_secret.clone()));
+                }
+            }
+        }
+        Ok(token_used)
+    }
+
+    async fn send_raw(
+        &self,
+        req: &PreparedRequest,
+        headers: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<Response, TransportError> {
+        let method =
+            reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| TransportError {
+                kind: TransportErrorKind::Other,
+                message: format!("invalid method: {e}"),
+            })?;
+        let mut builder = self.inner.request(method, &req.url).timeout(timeout);
+        for (k, v) in headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
+        }
+        let response = builder.send().await.map_err(|e| classify(&e))?;
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let bytes = response.bytes().await.map_err(|e| classify(&e))?;
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        let json = if body.trim_start().starts_with(['{', '[']) {
+            serde_json::from_str(&body).ok()
+        } else {
+            None
+        };
+        Ok(Response {
+            status,
+            headers,
+            body,
+            json,
+        })
+    }
+}
+
+fn classify(e: &reqwest::Error) -> TransportError {
+    let kind = if e.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if e.is_connect() || e.is_request() || e.is_body() {
+        TransportErrorKind::Connection
+    } else {
+        TransportErrorKind::Other
+    };
+    TransportError {
+        kind,
+        message: describe_reqwest_error(e),
+    }
+}
+
+/// reqwest's Display hides the cause ("error sending request"); walk the chain for the reason.
+pub fn describe_reqwest_error(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    let mut parts = vec![e.to_string()];
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,134 @@
+//! Who plays the POS client and the customer in an `operator` step:
+//! - the reference client (the engine runs the step's `automate` steps),
+//! - the integrator's adapter harness (JSON lines over stdin/stdout, see `adapter.rs`),
+//! - a person at the till (a prompt on the terminal, see `prompt.rs`),
+//! and for the customer: the simulated user (the `automate` steps call the user-simulation API)
+//! or a person with the MobilePay test app.
+
+pub mod catalogue;
+
+use crate::report::model::{FailureCategory, OperatorReport, Phase, StepReport};
+use crate::run::{CustomerMode, RunContext, Scope};
+use crate::scenario::model::{ClientMode, OperatorStep, Role, Step};
+use crate::template::Renderer;
+use serde_json::{Map, Value};
+use std::time::Instant;
+
+/// The reference client's own request timeout (ms): ours to choose, short so the onboarding
+/// fault cases stay fast against the emulator.
+pub const REFERENCE_CLIENT_TIMEOUT_MS: u64 = 400;
+/// The timeout MobilePay prescribes for POST/DELETE (notes §2.4); real clients use it.
+pub const DOCUMENTED_CLIENT_TIMEOUT_MS: u64 = 2000;
+
+/// Operator settings for the run (issue 5 adds the adapter command and answers file).
+#[derive(Debug, Clone, Default)]
+pub struct OperatorConfig {
+    /// Is a person at a terminal? False in CI or when stdin is not a TTY.
+    pub interactive: bool,
+}
+
+/// Who performs this action in this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Actor {
+    /// The engine runs `automate` (reference client, or simulated customer).
+    Automation,
+    Person,
+}
+
+fn actor_for(ctx: &RunContext, op: &OperatorStep) -> Actor {
+    match op.role {
+        Role::Cashier => match ctx.options.client_mode {
+            ClientMode::Reference => Actor::Automation,
+            ClientMode::Adapter | ClientMode::Operator => Actor::Person,
+        },
+        Role::Customer => match ctx.options.customer_mode {
+            CustomerMode::Simulated => Actor::Automation,
+            CustomerMode::Human => Actor::Person,
+        },
+    }
+}
+
+pub async fn perform(
+    ctx: &RunContext,
+    step: &Step,
+    op: &OperatorStep,
+    phase: Phase,
+    scope: &mut Scope,
+    report: &mut StepReport,
+) {
+    let start = Instant::now();
+    let renderer = Renderer::global();
+    let prompt = op
+        .prompt
+        .as_ref()
+        .and_then(|p| renderer.render_str(&p.text, scope.as_value()).ok());
+    let role = match op.role {
+        Role::Cashier => "cashier",
+        Role::Customer => "customer",
+    };
+    let mut record = OperatorReport {
+        role: role.into(),
+        action: op.action.clone(),
+        actor: String::new(),
+        outcome: String::new(),
+        values: Map::new(),
+        wait_ms: 0.0,
+        message: None,
+        prompt: prompt.clone(),
+    };
+    let actor = actor_for(ctx, op);
+    if actor == Actor::Automation && !op.automate.is_empty() {
+        record.actor = if op.role == Role::Customer {
+            "simulated".into()
+        } else {
+            "reference".into()
+        };
+        let children = crate::run::step_runner::run_steps(ctx, &op.automate, phase, scope).await;
+        let failure = children.iter().find_map(|c| {
+            c.failure.clone().map(|mut f| {
+                f.step.get_or_insert_with(|| c.name.clone());
+                f
+            })
+        });
+        report.children = children;
+        record.outcome = if failure.is_some() {
+            "failed".into()
+        } else {
+            "done".into()
+        };
+        record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
+        report.operator = Some(record);
+        if let Some(f) = failure {
+            crate::run::step_runner::fail(report, f);
+        }
+        return;
+    }
+    // Nobody can perform it automatically. A person would be prompted (issue 5); unattended,
+    // fail at once rather than block the run.
+    record.actor = "unattended".into();
+    record.outcome = "failed".into();
+    let hint = match op.role {
+        Role::Cashier => "run with --client adapter --adapter CMD, or add `automate` steps and use --client reference",
+        Role::Customer => "use --customer simulated with `automate` steps that call the user-simulation API",
+    };
+    let message = format!(
+        "operator action needed but running unattended: the {role} must `{}`{}; {hint}",
+        op.action,
+        prompt
+            .as_ref()
+            .map(|p| format!(" (\"{}\")", p.trim()))
+            .unwrap_or_default()
+    );
+    record.message = Some(message.clone());
+    report.operator = Some(record);
+    let _ = Value::Null;
+    crate::run::step_runner::fail(
+        report,
+        crate::run::step_runner::failure_at(
+            &step.location,
+            None,
+            FailureCategory::Operator,
+            message,
+        ),
+    );
+}

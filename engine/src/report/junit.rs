@@ -1,0 +1,255 @@
+//! JUnit XML in the shape every CI reads (landscape §5): one `<testsuite>` per feature; a dotted,
+//! non-empty `classname` derived from the case file, unique with `name`; `file` and `line`
+//! attributes; `<failure>` for assertions and `<error>` for everything else; `<skipped message>`;
+//! `hostname` and `timestamp`; properties with the client identity and the target; a redacted
+//! `system-out` with the step log (operator prompts and answers included).
+
+use super::detail::{failing_step, failure_text, step_log};
+use super::model::{CaseReport, RunReport, Status, StepReport};
+use super::redact::Redactor;
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Granularity {
+    /// One `<testcase>` per certification case.
+    Case,
+    /// One `<testcase>` per step (setup, steps and finally), named `NN step name`.
+    Step,
+}
+
+/// `scenarios/payments/01-complete.yaml` → `scenarios.payments.01-complete`.
+pub fn classname(file: &str) -> String {
+    let no_ext = file
+        .strip_suffix(".yaml")
+        .or_else(|| file.strip_suffix(".yml"))
+        .unwrap_or(file);
+    let dotted: String = no_ext
+        .trim_start_matches("./")
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != "..")
+        .map(|p| p.replace('.', "_"))
+        .collect::<Vec<_>>()
+        .join(".");
+    if dotted.is_empty() {
+        "poscert.case".into()
+    } else if dotted.contains('.') {
+        dotted
+    } else {
+        format!("poscert.{dotted}")
+    }
+}
+
+fn timestamp(rfc3339: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339).ok()
+}
+
+fn status_of(
+    status: Status,
+    failure: Option<&super::model::Failure>,
+    skip: Option<&str>,
+) -> TestCaseStatus {
+    match status {
+        Status::Passed => TestCaseStatus::success(),
+        Status::Skipped => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(skip.unwrap_or("skipped"));
+            s
+        }
+        Status::Failed | Status::Error => {
+            let kind = if status == Status::Failed {
+                NonSuccessKind::Failure
+            } else {
+                NonSuccessKind::Error
+            };
+            let mut s = TestCaseStatus::non_success(kind);
+            if let Some(f) = failure {
+                s.set_message(format!(
+                    "{} ({}:{}:{})",
+                    f.message, f.file, f.line, f.column
+                ));
+                s.set_type(format!("{:?}", f.category).to_lowercase());
+            }
+            s
+        }
+    }
+}
+
+fn run_properties(report: &RunReport) -> Vec<Property> {
+    let mut p = vec![
+        Property::new("poscert.engine.version", report.engine_version.as_str()),
+        Property::new("poscert.target", report.target.name.as_str()),
+        Property::new("poscert.target.url", report.target.pos_base_url.as_str()),
+        Property::new("poscert.client.mode", report.client_mode.as_str()),
+        Property::new("poscert.customer.mode", report.customer_mode.as_str()),
+        Property::new("poscert.interrupted", report.interrupted.to_string()),
+    ];
+    if let Some(id) = &report.identity {
+        p.push(Property::new(
+            "poscert.client.systemName",
+            id.system_name.as_str(),
+        ));
+        p.push(Property::new("poscert.client.version", id.version.as_str()));
+        if let Some(c) = &id.client_id_sandbox {
+            p.push(Property::new("poscert.client.id.sandbox", c.as_str()));
+        }
+        if let Some(c) = &id.client_id_production {
+            p.push(Property::new("poscert.client.id.production", c.as_str()));
+        }
+    }
+    p
+}
+
+fn case_testcase(case: &CaseReport) -> TestCase {
+    let skip = case.steps.iter().find_map(|s| s.skip_reason.as_deref());
+    let mut status = status_of(case.status, case.failure.as_ref(), skip);
+    if case.failure.is_some() {
+        status.set_description(failure_text(case));
+    }
+    let name = match case.case_number {
+        Some(n) => format!("Case {n}: {}", case.name),
+        None => case.name.clone(),
+    };
+    let mut tc = TestCase::new(name, status);
+    tc.set_classname(classname(&case.file));
+    tc.set_time(Duration::from_secs_f64(case.duration_ms / 1000.0));
+    if let Some(t) = timestamp(&case.started_at) {
+        tc.set_timestamp(t);
+    }
+    let line = case
+        .failure
+        .as_ref()
+        .map(|f| f.line)
+        .or_else(|| failing_step(&case.steps).map(|s| s.line))
+        .unwrap_or(1);
+    tc.extra.insert("file".into(), case.file.clone().into());
+    tc.extra.insert("line".into(), line.to_string().into());
+    let mut log = String::new();
+    step_log(&case.steps, 0, &mut log);
+    tc.set_system_out(log);
+    add_operator_properties(&mut tc, &case.steps);
+    tc
+}
+
+fn add_operator_properties(tc: &mut TestCase, steps: &[StepReport]) {
+    for s in steps {
+        if let Some(op) = &s.operator {
+            tc.add_property(Property::new(
+                format!("operator.{}.actor", op.action),
+                op.actor.as_str(),
+            ));
+            tc.add_property(Property::new(
+                format!("operator.{}.outcome", op.action),
+                op.outcome.as_str(),
+            ));
+            tc.add_property(Property::new(
+                format!("operator.{}.waitMs", op.action),
+                format!("{:.0}", op.wait_ms),
+            ));
+        }
+        add_operator_properties(tc, &s.children);
+    }
+}
+
+fn step_testcases(case: &CaseReport) -> Vec<TestCase> {
+    let class = classname(&case.file);
+    case.steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut status = status_of(s.status, s.failure.as_ref(), s.skip_reason.as_deref());
+            if s.failure.is_some() {
+                let mut one = case.clone();
+                one.failure = s.failure.clone();
+                one.steps = vec![s.clone()];
+                status.set_description(failure_text(&one));
+            }
+            let mut tc = TestCase::new(format!("{:02} {}", i + 1, s.name), status);
+            tc.set_classname(class.clone());
+            tc.set_time(Duration::from_secs_f64(s.duration_ms / 1000.0));
+            tc.extra.insert("file".into(), s.file.clone().into());
+            tc.extra.insert("line".into(), s.line.to_string().into());
+            let mut log = String::new();
+            step_log(std::slice::from_ref(s), 0, &mut log);
+            tc.set_system_out(log);
+            add_operator_properties(&mut tc, std::slice::from_ref(s));
+            tc
+        })
+        .collect()
+}
+
+pub fn render(report: &RunReport, granularity: Granularity, redactor: &Redactor) -> String {
+    let mut out = Report::new("poscert");
+    if let Some(t) = timestamp(&report.started_at) {
+        out.set_timestamp(t);
+    }
+    out.set_time(Duration::from_secs_f64(report.duration_ms / 1000.0));
+    let mut features: Vec<&str> = report.cases.iter().map(|c| c.feature.as_str()).collect();
+    features.sort();
+    features.dedup();
+    for feature in features {
+        let mut suite = TestSuite::new(feature);
+        if let Some(t) = timestamp(&report.started_at) {
+            suite.set_timestamp(t);
+        }
+        suite
+            .extra
+            .insert("hostname".into(), report.hostname.clone().into());
+        suite.add_properties(run_properties(report));
+        let cases: Vec<&CaseReport> = report
+            .cases
+            .iter()
+            .filter(|c| c.feature == feature)
+            .collect();
+        suite.set_time(Duration::from_secs_f64(
+            cases.iter().map(|c| c.duration_ms).sum::<f64>() / 1000.0,
+        ));
+        for case in cases {
+            match granularity {
+                Granularity::Case => {
+                    suite.add_test_case(case_testcase(case));
+                }
+                Granularity::Step => {
+                    suite.add_test_cases(step_testcases(case));
+                }
+            }
+        }
+        out.add_test_suite(suite);
+    }
+    if !report.load_errors.is_empty() {
+        let mut suite = TestSuite::new("invalid-input");
+        suite
+            .extra
+            .insert("hostname".into(), report.hostname.clone().into());
+        for e in &report.load_errors {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(format!("{}:{}:{}: {}", e.file, e.line, e.column, e.message));
+            status.set_type("configuration");
+            let mut tc = TestCase::new("load", status);
+            tc.set_classname(classname(&e.file));
+            tc.extra.insert("file".into(), e.file.clone().into());
+            tc.extra.insert("line".into(), e.line.to_string().into());
+            suite.add_test_case(tc);
+        }
+        out.add_test_suite(suite);
+    }
+    let xml = out
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- could not write JUnit: {e} -->"));
+    redactor.redact(&xml)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classnames_are_dotted_and_never_empty() {
+        assert_eq!(
+            classname("scenarios/payments/01-complete.yaml"),
+            "scenarios.payments.01-complete"
+        );
+        assert_eq!(classname("./case.yaml"), "poscert.case");
+        assert_eq!(classname("a/v1.2.yaml"), "a.v1_2");
+    }
+}

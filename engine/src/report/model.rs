@@ -1,0 +1,249 @@
+//! What a run produced: the one structure every sink (console, JSON, JUnit, certificate) reads.
+//! Values in here may still hold secrets; sinks pass their final text through
+//! [`super::redact::Redactor`] before it leaves the process.
+
+use serde::Serialize;
+
+/// Bumped when the JSON report changes incompatibly; `schemas/report.schema.json` describes it.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    pub schema_version: u32,
+    pub engine_version: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: f64,
+    /// True when Ctrl-C stopped the run: cases not started are absent, `finally` steps ran.
+    pub interrupted: bool,
+    pub target: TargetInfo,
+    pub client_mode: String,
+    pub customer_mode: String,
+    pub identity: Option<Identity>,
+    pub summary: Summary,
+    pub cases: Vec<CaseReport>,
+    /// Files that could not be loaded (each is also counted as an errored case).
+    pub load_errors: Vec<LoadErrorReport>,
+    pub hostname: String,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetInfo {
+    /// `emulator`, `sandbox` or `custom`.
+    pub kind: String,
+    pub name: String,
+    pub pos_base_url: String,
+}
+
+/// The client being certified (from poscert.yaml; issue 6).
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    pub system_name: String,
+    pub version: String,
+    pub client_id_sandbox: Option<String>,
+    pub client_id_production: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub errored: usize,
+    pub skipped: usize,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Passed,
+    /// An assertion did not hold: the client (or the API) behaved wrongly.
+    Failed,
+    /// Anything else went wrong: transport, configuration, operator, setup.
+    Error,
+    Skipped,
+}
+
+/// The failure taxonomy of the JSON report (and `<failure>` vs `<error>` in JUnit).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureCategory {
+    Assertion,
+    Transport,
+    Timeout,
+    Operator,
+    Configuration,
+    Interrupted,
+}
+
+impl FailureCategory {
+    /// Assertions are `<failure>`s; everything else is an `<error>`.
+    pub fn status(self) -> Status {
+        match self {
+            FailureCategory::Assertion => Status::Failed,
+            _ => Status::Error,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    pub category: FailureCategory,
+    pub message: String,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// The step's name (for case-level failures).
+    pub step: Option<String>,
+    /// Supporting lines: journal entries, adapter stderr.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseReport {
+    /// Stable id: the file path without extension.
+    pub id: String,
+    pub name: String,
+    pub feature: String,
+    pub case_number: Option<u32>,
+    pub file: String,
+    pub tags: Vec<String>,
+    pub status: Status,
+    pub failure: Option<Failure>,
+    pub started_at: String,
+    pub duration_ms: f64,
+    pub steps: Vec<StepReport>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Setup,
+    Steps,
+    Finally,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepReport {
+    pub name: String,
+    pub kind: String,
+    pub phase: Phase,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<String>,
+    pub failure: Option<Failure>,
+    pub duration_ms: f64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<Attempt>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub captures: Vec<CaptureReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorReport>,
+    /// Steps run inside this one: a fragment's steps, an operator's `automate` steps.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<StepReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    pub number: u32,
+    /// `send`, `retry` or `poll`.
+    pub kind: String,
+    pub started_at: String,
+    pub duration_ms: f64,
+    pub request: RequestRecord,
+    pub response: Option<ResponseRecord>,
+    /// Transport error (timeout, connection refused...), when there was no response.
+    pub error: Option<String>,
+    /// Why this attempt did not end the step (e.g. "status 500, retrying", "$.status is Initiated").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRecord {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseRecord {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureReport {
+    pub name: String,
+    /// The captured value, or `***` for a secret capture.
+    pub value: serde_json::Value,
+    pub secret: bool,
+}
+
+/// Who performed an operator action and how it ended (issue 5).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorReport {
+    pub role: String,
+    pub action: String,
+    /// `reference`, `adapter`, `person`, `answers`, `watch`, or `unattended`.
+    pub actor: String,
+    /// `done`, `failed`, `skipped`, `timeout`.
+    pub outcome: String,
+    pub values: serde_json::Map<String, serde_json::Value>,
+    pub wait_ms: f64,
+    pub message: Option<String>,
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadErrorReport {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+impl RunReport {
+    pub fn compute_summary(cases: &[CaseReport], load_errors: usize) -> Summary {
+        let mut s = Summary {
+            total: cases.len() + load_errors,
+            errored: load_errors,
+            ..Default::default()
+        };
+        for c in cases {
+            match c.status {
+                Status::Passed => s.passed += 1,
+                Status::Failed => s.failed += 1,
+                Status::Error => s.errored += 1,
+                Status::Skipped => s.skipped += 1,
+            }
+        }
+        s
+    }
+
+    pub fn all_passed(&self) -> bool {
+        self.summary.failed == 0 && self.summary.errored == 0 && !self.interrupted
+    }
+}

@@ -1,0 +1,157 @@
+//! One case: variables, then `setup` (a failure here is an error, not a verdict), `steps` until
+//! the first failure, and `finally` always, even after a failure or Ctrl-C.
+
+use super::scope::Scope;
+use super::step::run_steps;
+use super::RunContext;
+use crate::report::model::{CaseReport, Failure, FailureCategory, Phase, Status, StepReport};
+use crate::scenario::model::Case;
+use crate::template::Renderer;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+pub async fn run_case(ctx: &RunContext, case: &Case) -> CaseReport {
+    let started_at = chrono::Utc::now();
+    let start = Instant::now();
+    let mut steps: Vec<StepReport> = Vec::new();
+    let mut failure: Option<Failure> = None;
+
+    let scope = initial_scope(ctx, case);
+    let mut scope = match scope {
+        Ok(s) => s,
+        Err(f) => {
+            return finish(case, started_at, start, steps, Some(f));
+        }
+    };
+
+    // setup: any failure is an error of the case, not a verdict on the client.
+    let setup = run_steps(ctx, &case.setup, Phase::Setup, &mut scope).await;
+    if let Some(mut f) = first_failure(&setup) {
+        if f.category == FailureCategory::Assertion {
+            f.message = format!("setup failed: {}", f.message);
+            f.category = FailureCategory::Configuration;
+        }
+        failure = Some(f);
+    }
+    steps.extend(setup);
+
+    if failure.is_none() {
+        let main = run_steps(ctx, &case.steps, Phase::Steps, &mut scope).await;
+        failure = first_failure(&main);
+        steps.extend(main);
+    }
+
+    // finally: always, and not cancelled by Ctrl-C (clean-up is what Ctrl-C must not lose).
+    let cleanup = run_steps(ctx, &case.finally, Phase::Finally, &mut scope).await;
+    if failure.is_none() {
+        if let Some(mut f) = first_failure(&cleanup) {
+            f.message = format!("clean-up failed: {}", f.message);
+            if f.category == FailureCategory::Assertion {
+                f.category = FailureCategory::Configuration;
+            }
+            failure = Some(f);
+        }
+    }
+    steps.extend(cleanup);
+
+    if failure.is_none()
+        && ctx.cancel.is_cancelled()
+        && steps
+            .iter()
+            .any(|s| s.skip_reason.as_deref() == Some(super::step::INTERRUPTED))
+    {
+        failure = Some(Failure {
+            category: FailureCategory::Interrupted,
+            message: "the run was interrupted (Ctrl-C) before this case finished".into(),
+            expected: None,
+            actual: None,
+            file: case.file.path.display().to_string(),
+            line: 1,
+            column: 1,
+            step: None,
+            evidence: vec![],
+        });
+    }
+    finish(case, started_at, start, steps, failure)
+}
+
+fn first_failure(steps: &[StepReport]) -> Option<Failure> {
+    steps.iter().find_map(|s| {
+        s.failure.clone().map(|mut f| {
+            f.step.get_or_insert_with(|| s.name.clone());
+            f
+        })
+    })
+}
+
+fn finish(
+    case: &Case,
+    started_at: chrono::DateTime<chrono::Utc>,
+    start: Instant,
+    steps: Vec<StepReport>,
+    failure: Option<Failure>,
+) -> CaseReport {
+    let all_skipped = !steps.is_empty() && steps.iter().all(|s| s.status == Status::Skipped);
+    let status = match &failure {
+        Some(f) => f.category.status(),
+        None if all_skipped => Status::Skipped,
+        None => Status::Passed,
+    };
+    CaseReport {
+        id: case.id(),
+        name: case.name.clone(),
+        feature: case.feature.clone(),
+        case_number: case.case_number,
+        file: case.file.path.display().to_string(),
+        tags: case.tags.clone(),
+        status,
+        failure,
+        started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        duration_ms: start.elapsed().as_secs_f64() * 1000.0,
+        steps,
+    }
+}
+
+/// Target variables, run-wide values, case `vars` (rendered in order), then `--var` overrides.
+fn initial_scope(ctx: &RunContext, case: &Case) -> Result<Scope, Failure> {
+    let mut base = ctx.http.target.variables();
+    base.insert("env".into(), ctx.env.clone());
+    base.insert("clientMode".into(), json!(ctx.options.client_mode));
+    base.insert("customerMode".into(), json!(ctx.options.customer_mode));
+    base.insert("caseName".into(), json!(case.name));
+    base.insert("caseId".into(), json!(case.id()));
+    base.insert("feature".into(), json!(case.feature));
+    // The timeout a POS client is expected to use, and the delay that beats it (onboarding).
+    let client_timeout_ms = if ctx.options.client_mode == crate::scenario::ClientMode::Reference {
+        crate::operator::REFERENCE_CLIENT_TIMEOUT_MS
+    } else {
+        crate::operator::DOCUMENTED_CLIENT_TIMEOUT_MS
+    };
+    base.insert("clientTimeoutMs".into(), json!(client_timeout_ms));
+    base.insert("faultDelayMs".into(), json!(client_timeout_ms + 600));
+    for (k, v) in &ctx.options.cli_vars {
+        base.insert(k.clone(), v.clone());
+    }
+    let mut scope = Scope::new(base);
+    let renderer = Renderer::global();
+    for (name, node) in &case.vars {
+        if ctx.options.cli_vars.contains_key(name) {
+            continue; // --var wins over the case's default
+        }
+        let value: Value = renderer
+            .render_node(node, scope.as_value())
+            .map_err(|e| Failure {
+                category: FailureCategory::Configuration,
+                message: format!("var `{name}`: {e}"),
+                expected: None,
+                actual: None,
+                file: case.file.path.display().to_string(),
+                line: node.pos.line,
+                column: node.pos.col,
+                step: None,
+                evidence: vec![],
+            })?;
+        scope.set(name, value);
+    }
+    Ok(scope)
+}

@@ -1,0 +1,135 @@
+//! The executor: cases in parallel (bounded by `--jobs`), steps in order within a case, `finally`
+//! always, Ctrl-C honoured between and inside steps.
+
+mod assert;
+mod case;
+mod exec;
+mod request;
+mod scope;
+pub mod step;
+
+pub use case::run_case;
+pub use scope::Scope;
+pub use step as step_runner;
+
+use crate::http::HttpClient;
+use crate::operator::OperatorConfig;
+use crate::report::model::CaseReport;
+use crate::scenario::model::{Case, ClientMode, TargetKind};
+use serde_json::{Map, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore};
+
+/// Who plays the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CustomerMode {
+    Simulated,
+    Human,
+}
+
+/// Options that hold for the whole run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub client_mode: ClientMode,
+    pub customer_mode: CustomerMode,
+    pub jobs: usize,
+    /// Render every request, send none.
+    pub dry_run: bool,
+    /// `--var` and `--vars-file` values; they override case `vars`.
+    pub cli_vars: Map<String, Value>,
+    pub default_timeout: Duration,
+    pub operator: OperatorConfig,
+}
+
+/// Run-wide cancellation (Ctrl-C): new work stops, waits end early, `finally` still runs.
+#[derive(Default)]
+pub struct Cancellation {
+    flag: AtomicBool,
+    notify: Notify,
+}
+
+impl Cancellation {
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+    /// Resolves when the run is cancelled.
+    pub async fn cancelled(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.is_cancelled() {
+                return;
+            }
+            notified.await;
+        }
+    }
+    /// Sleeps, returning false when cancelled first.
+    pub async fn sleep(&self, d: Duration) -> bool {
+        tokio::select! {
+            _ = tokio::time::sleep(d) => true,
+            _ = self.cancelled() => false,
+        }
+    }
+}
+
+/// Progress callbacks for the console.
+pub trait Progress: Send + Sync {
+    fn case_started(&self, _case: &Case) {}
+    fn case_finished(&self, _report: &CaseReport) {}
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Everything shared by the cases of one run.
+pub struct RunContext {
+    pub http: HttpClient,
+    pub options: RunOptions,
+    pub cancel: Arc<Cancellation>,
+    /// Environment variables, exposed to templates as `env.NAME`.
+    pub env: Value,
+    pub progress: Arc<dyn Progress>,
+}
+
+impl RunContext {
+    pub fn target_kind(&self) -> TargetKind {
+        self.http.target.kind
+    }
+}
+
+/// Runs `cases` with at most `jobs` at a time; reports come back in the cases' order. Cases not
+/// started when the run is cancelled are left out.
+pub async fn run_cases(ctx: Arc<RunContext>, cases: Vec<Case>) -> Vec<CaseReport> {
+    let permits = Arc::new(Semaphore::new(ctx.options.jobs.max(1)));
+    let mut handles = Vec::with_capacity(cases.len());
+    for case in cases {
+        let ctx = ctx.clone();
+        let permits = permits.clone();
+        handles.push(tokio::spawn(async move {
+            let _permit = tokio::select! {
+                p = permits.acquire_owned() => p.ok()?,
+                _ = ctx.cancel.cancelled() => return None,
+            };
+            if ctx.cancel.is_cancelled() {
+                return None;
+            }
+            ctx.progress.case_started(&case);
+            let report = run_case(&ctx, &case).await;
+            ctx.progress.case_finished(&report);
+            Some(report)
+        }));
+    }
+    let mut reports = Vec::new();
+    for h in handles {
+        if let Ok(Some(r)) = h.await {
+            reports.push(r);
+        }
+    }
+    reports
+}

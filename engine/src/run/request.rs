@@ -1,0 +1,568 @@
+//! The `request` step: render once, send (retrying transport faults with the identical rendered
+//! request, so the idempotency key is reused), poll until a condition holds, then judge and
+//! capture.
+
+use super::scope::Scope;
+use super::step::{fail, failure_at};
+use super::RunContext;
+use crate::check::jsonpath::select;
+use crate::check::matcher::{compact, evaluate, CheckError};
+use crate::http::client::{Exchange, PreparedRequest, Response, TransportErrorKind};
+use crate::report::model::{Attempt, CaptureReport, FailureCategory, StepReport};
+use crate::scenario::model::{
+    Body, Capture, CaptureSource, Check, PollInterval, RequestStep, Retry, RetryOn, Step,
+};
+use crate::scenario::yaml::Pos;
+use crate::template::Renderer;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// Renders every part of the request. Errors carry the position of the offending template.
+pub fn render(req: &RequestStep, scope: &Scope) -> Result<PreparedRequest, (Pos, String)> {
+    let r = Renderer::global();
+    let s = scope.as_value();
+    let mut url = r
+        .render_str(&req.url.text, s)
+        .map_err(|e| (req.url.pos, e.to_string()))?;
+    if !req.query.is_empty() {
+        let mut pairs = Vec::new();
+        for (k, node) in &req.query {
+            let v = r
+                .render_node_text(node, s)
+                .map_err(|e| (node.pos, e.to_string()))?;
+            pairs.push(format!(
+                "{}={}",
+                percent_encoding::utf8_percent_encode(k, QUERY_SET),
+                percent_encoding::utf8_percent_encode(&v, QUERY_SET)
+            ));
+        }
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(&pairs.join("&"));
+    }
+    let mut headers = Vec::new();
+    let mut suppressed = Vec::new();
+    for (k, node) in &req.headers {
+        if node.value == crate::scenario::yaml::Value::Null {
+            suppressed.push(k.clone());
+            continue;
+        }
+        let v = r
+            .render_node_text(node, s)
+            .map_err(|e| (node.pos, e.to_string()))?;
+        headers.push((k.clone(), v));
+    }
+    let has_content_type = headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+    let body = match &req.body {
+        None => None,
+        Some(Body::Json(node)) => {
+            let v = r
+                .render_node(node, s)
+                .map_err(|e| (node.pos, e.to_string()))?;
+            if !has_content_type {
+                headers.push(("Content-Type".into(), "application/json".into()));
+            }
+            Some(v.to_string())
+        }
+        Some(Body::Text(t)) => Some(
+            r.render_str(&t.text, s)
+                .map_err(|e| (t.pos, e.to_string()))?,
+        ),
+        Some(Body::Form(fields)) => {
+            let mut pairs = Vec::new();
+            for (k, node) in fields {
+                let v = r
+                    .render_node_text(node, s)
+                    .map_err(|e| (node.pos, e.to_string()))?;
+                pairs.push(format!(
+                    "{}={}",
+                    percent_encoding::utf8_percent_encode(k, QUERY_SET),
+                    percent_encoding::utf8_percent_encode(&v, QUERY_SET)
+                ));
+            }
+            if !has_content_type {
+                headers.push((
+                    "Content-Type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ));
+            }
+            Some(pairs.join("&"))
+        }
+    };
+    Ok(PreparedRequest {
+        method: req.method.clone(),
+        url,
+        headers,
+        suppressed,
+        body,
+        target_headers: req.target_headers,
+    })
+}
+
+/// Characters escaped in query keys and values (RFC 3986 unreserved are kept).
+const QUERY_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+fn attempt_record(number: u32, kind: &str, ex: &Exchange, note: Option<String>) -> Attempt {
+    Attempt {
+        number,
+        kind: kind.to_string(),
+        started_at: ex
+            .started_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        duration_ms: ex.duration.as_secs_f64() * 1000.0,
+        request: ex.request.clone(),
+        response: ex.response_record(),
+        error: ex.outcome.as_ref().err().map(|e| e.message.clone()),
+        note: note.or_else(|| {
+            ex.token_refreshed
+                .then(|| "401: fetched a new token and sent again".to_string())
+        }),
+    }
+}
+
+/// Is this exchange a transport fault that `retry` covers?
+fn retryable(ex: &Exchange, retry: &Retry) -> Option<String> {
+    match &ex.outcome {
+        Err(e) if e.kind == TransportErrorKind::Timeout && retry.on.contains(&RetryOn::Timeout) => {
+            Some(format!(
+                "timed out after {:.0} ms; retrying with the same request",
+                ex.duration.as_secs_f64() * 1000.0
+            ))
+        }
+        Err(e)
+            if e.kind == TransportErrorKind::Connection
+                && retry.on.contains(&RetryOn::Connection) =>
+        {
+            Some(format!(
+                "connection error ({}); retrying with the same request",
+                e.message
+            ))
+        }
+        Ok(r) if r.status >= 500 && retry.on.contains(&RetryOn::ServerError) => Some(format!(
+            "status {}; retrying with the same request",
+            r.status
+        )),
+        _ => None,
+    }
+}
+
+/// Sends with `retry`, recording every attempt. Returns the last exchange.
+async fn send_with_retry(
+    ctx: &RunContext,
+    prepared: &PreparedRequest,
+    retry: Option<&Retry>,
+    timeout: Duration,
+    kind: &str,
+    report: &mut StepReport,
+) -> Exchange {
+    let attempts = retry.map(|r| r.attempts).unwrap_or(1);
+    let mut n = 0;
+    loop {
+        n += 1;
+        let ex = ctx.http.send(prepared, timeout).await;
+        let again = retry
+            .and_then(|r| retryable(&ex, r))
+            .filter(|_| n < attempts && !ctx.cancel.is_cancelled());
+        let number = report.attempts.len() as u32 + 1;
+        let this_kind = if n > 1 { "retry" } else { kind };
+        report
+            .attempts
+            .push(attempt_record(number, this_kind, &ex, again.clone()));
+        match again {
+            Some(_) => {
+                let delay = retry.map(|r| r.delay).unwrap_or_default();
+                if !ctx.cancel.sleep(delay).await {
+                    return ex;
+                }
+            }
+            None => return ex,
+        }
+    }
+}
+
+/// Evaluates poll/expect conditions keyed by JSONPath or `status`.
+fn condition_holds(
+    conditions: &[(String, Check)],
+    resp: &Response,
+    scope: &Scope,
+) -> Result<(), CheckError> {
+    for (key, check) in conditions {
+        let actual = condition_value(key, resp);
+        evaluate(key, check, actual.as_ref(), scope.as_value())?;
+    }
+    Ok(())
+}
+
+fn condition_value(key: &str, resp: &Response) -> Option<Value> {
+    if key == "status" {
+        return Some(Value::from(resp.status));
+    }
+    let doc = resp.json.as_ref()?;
+    select(doc, key).ok().flatten()
+}
+
+fn check_error_to_failure(step: &Step, e: CheckError, what: &str) -> crate::report::model::Failure {
+    match e {
+        CheckError::Failed(f) => {
+            let mut failure = failure_at(
+                &step.location,
+                Some(f.pos),
+                FailureCategory::Assertion,
+                format!("{what}{f}"),
+            );
+            failure.expected = Some(f.expected);
+            failure.actual = Some(f.actual);
+            failure
+        }
+        CheckError::Template(t, pos) => failure_at(
+            &step.location,
+            Some(pos),
+            FailureCategory::Configuration,
+            t.to_string(),
+        ),
+    }
+}
+
+fn transport_failure(step: &Step, ex: &Exchange, attempts: usize) -> crate::report::model::Failure {
+    let e = ex
+        .outcome
+        .as_ref()
+        .err()
+        .expect("called on transport errors");
+    let (category, what) = match e.kind {
+        TransportErrorKind::Timeout => (FailureCategory::Timeout, "timed out"),
+        TransportErrorKind::Auth => (FailureCategory::Configuration, "could not authenticate"),
+        _ => (FailureCategory::Transport, "failed"),
+    };
+    let tries = if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    };
+    failure_at(
+        &step.location,
+        None,
+        category,
+        format!(
+            "{} {} {what}{tries}: {}",
+            ex.request.method, ex.request.url, e.message
+        ),
+    )
+}
+
+pub async fn run_request(
+    ctx: &RunContext,
+    step: &Step,
+    req: &RequestStep,
+    scope: &mut Scope,
+    report: &mut StepReport,
+) {
+    let prepared = match render(req, scope) {
+        Ok(p) => p,
+        Err((pos, message)) => {
+            return fail(
+                report,
+                failure_at(
+                    &step.location,
+                    Some(pos),
+                    FailureCategory::Configuration,
+                    message,
+                ),
+            );
+        }
+    };
+    if ctx.options.dry_run {
+        report.attempts.push(Attempt {
+            number: 1,
+            kind: "dry-run".into(),
+            started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            duration_ms: 0.0,
+            request: crate::report::model::RequestRecord {
+                method: prepared.method.clone(),
+                url: prepared.url.clone(),
+                headers: prepared.headers.clone(),
+                body: prepared.body.clone(),
+            },
+            response: None,
+            error: None,
+            note: Some("dry run: not sent".into()),
+        });
+        for c in &req.capture {
+            scope.set(&c.name, Value::String(format!("<{}>", c.name)));
+        }
+        return;
+    }
+    let timeout = req.timeout.unwrap_or(ctx.options.default_timeout);
+    let final_exchange = match &req.poll {
+        None => send_with_retry(ctx, &prepared, req.retry.as_ref(), timeout, "send", report).await,
+        Some(poll) => {
+            let deadline = Instant::now() + poll.timeout;
+            let mut polls = 0u32;
+            loop {
+                polls += 1;
+                let ex =
+                    send_with_retry(ctx, &prepared, req.retry.as_ref(), timeout, "poll", report)
+                        .await;
+                let mut next_interval = match &poll.interval {
+                    PollInterval::Fixed(d) => *d,
+                    PollInterval::FromResponse { fallback, .. } => *fallback,
+                };
+                if let Ok(resp) = &ex.outcome {
+                    if let PollInterval::FromResponse { path, .. } = &poll.interval {
+                        if let Some(ms) = resp
+                            .json
+                            .as_ref()
+                            .and_then(|j| select(j, path).ok().flatten())
+                            .and_then(|v| v.as_f64())
+                        {
+                            next_interval = Duration::from_secs_f64((ms.max(0.0)) / 1000.0);
+                        }
+                    }
+                    if !poll.abort_if.is_empty() {
+                        let aborted = poll.abort_if.iter().find(|(k, c)| {
+                            evaluate(k, c, condition_value(k, resp).as_ref(), scope.as_value())
+                                .is_ok()
+                        });
+                        if let Some((key, check)) = aborted {
+                            let seen = condition_value(key, resp)
+                                .map(|v| compact(&v))
+                                .unwrap_or_default();
+                            let mut f = failure_at(
+                                &step.location,
+                                Some(check.pos),
+                                FailureCategory::Assertion,
+                                format!("poll stopped: {key} reached {seen}, a state from which the expected outcome can no longer come (poll {polls})"),
+                            );
+                            f.actual = Some(seen);
+                            attach_last_note(report, "abort_if matched");
+                            return fail(report, f);
+                        }
+                    }
+                    match condition_holds(&poll.until, resp, scope) {
+                        Ok(()) => break ex,
+                        Err(e) => {
+                            let note = match &e {
+                                CheckError::Failed(f) => format!("not yet: {f}"),
+                                CheckError::Template(t, _) => t.to_string(),
+                            };
+                            if let CheckError::Template(..) = e {
+                                return fail(report, check_error_to_failure(step, e, ""));
+                            }
+                            attach_last_note(report, &note);
+                            let out_of_attempts = poll.max_attempts.is_some_and(|m| polls >= m);
+                            let out_of_time = Instant::now() + next_interval > deadline;
+                            if out_of_attempts || out_of_time {
+                                let why = if out_of_attempts {
+                                    format!("after {polls} polls")
+                                } else {
+                                    format!(
+                                        "within {}",
+                                        crate::scenario::duration::format_duration(poll.timeout)
+                                    )
+                                };
+                                return fail(
+                                    report,
+                                    check_error_to_failure(
+                                        step,
+                                        e,
+                                        &format!("poll gave up {why}: "),
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                } else {
+                    // A poll that got no answer keeps polling with the last interval (notes §2.4).
+                    let out_of_attempts = poll.max_attempts.is_some_and(|m| polls >= m);
+                    if out_of_attempts || Instant::now() + next_interval > deadline {
+                        return fail(report, transport_failure(step, &ex, polls as usize));
+                    }
+                }
+                if !ctx.cancel.sleep(next_interval).await {
+                    report.skip_reason = Some(super::step::INTERRUPTED.into());
+                    report.status = crate::report::model::Status::Skipped;
+                    return;
+                }
+            }
+        }
+    };
+    let resp = match &final_exchange.outcome {
+        Ok(r) => r,
+        Err(_) => {
+            let n = report.attempts.len();
+            return fail(report, transport_failure(step, &final_exchange, n));
+        }
+    };
+    if let Err(f) = judge(ctx, step, req, resp, scope) {
+        return fail(report, f);
+    }
+    if let Err(f) = capture(ctx, step, &req.capture, resp, scope, report) {
+        fail(report, f)
+    }
+}
+
+fn attach_last_note(report: &mut StepReport, note: &str) {
+    if let Some(a) = report.attempts.last_mut() {
+        if a.note.is_none() {
+            a.note = Some(note.to_string());
+        }
+    }
+}
+
+/// The `expect` block against the final response.
+fn judge(
+    _ctx: &RunContext,
+    step: &Step,
+    req: &RequestStep,
+    resp: &Response,
+    scope: &Scope,
+) -> Result<(), crate::report::model::Failure> {
+    let e = &req.expect;
+    let s = scope.as_value();
+    if let Some(check) = &e.status {
+        evaluate("status", check, Some(&Value::from(resp.status)), s)
+            .map_err(|err| check_error_to_failure(step, err, ""))?;
+    }
+    for (name, check) in &e.headers {
+        let actual = resp
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| Value::String(v.clone()));
+        evaluate(&format!("header {name}"), check, actual.as_ref(), s)
+            .map_err(|err| check_error_to_failure(step, err, ""))?;
+    }
+    if !e.json.is_empty() {
+        let Some(doc) = &resp.json else {
+            let mut f = failure_at(
+                &step.location,
+                e.json.first().map(|(_, c)| c.pos),
+                FailureCategory::Assertion,
+                format!("expected a JSON body, got {}", describe_body(&resp.body)),
+            );
+            f.actual = Some(describe_body(&resp.body));
+            return Err(f);
+        };
+        for (path, check) in &e.json {
+            let actual = select(doc, path).map_err(|m| {
+                failure_at(
+                    &step.location,
+                    Some(check.pos),
+                    FailureCategory::Configuration,
+                    m,
+                )
+            })?;
+            evaluate(path, check, actual.as_ref(), s)
+                .map_err(|err| check_error_to_failure(step, err, ""))?;
+        }
+    }
+    if let Some(check) = &e.body {
+        evaluate("body", check, Some(&Value::String(resp.body.clone())), s)
+            .map_err(|err| check_error_to_failure(step, err, ""))?;
+    }
+    if let Some(schema) = &e.schema {
+        let dir = step
+            .location
+            .file
+            .path
+            .parent()
+            .unwrap_or(std::path::Path::new("."));
+        let doc = resp.json.clone().unwrap_or(Value::Null);
+        crate::check::schema::validate(schema, dir, &doc)
+            .map_err(|m| failure_at(&step.location, None, FailureCategory::Assertion, m))?;
+    }
+    Ok(())
+}
+
+fn describe_body(body: &str) -> String {
+    if body.is_empty() {
+        "an empty body".into()
+    } else {
+        let cut: String = body.chars().take(120).collect();
+        format!("`{cut}`")
+    }
+}
+
+/// Captures into the scope; secret captures are registered with the redactor first.
+pub fn capture(
+    ctx: &RunContext,
+    step: &Step,
+    captures: &[Capture],
+    resp: &Response,
+    scope: &mut Scope,
+    report: &mut StepReport,
+) -> Result<(), crate::report::model::Failure> {
+    for c in captures {
+        let value = match &c.source {
+            CaptureSource::JsonPath(p) => {
+                resp.json.as_ref().and_then(|j| select(j, p).ok().flatten())
+            }
+            CaptureSource::Header(h) => resp
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(h))
+                .map(|(_, v)| Value::String(v.clone())),
+            CaptureSource::Regex(re) => regex::Regex::new(re).ok().and_then(|re| {
+                re.captures(&resp.body).map(|caps| {
+                    Value::String(
+                        caps.get(1)
+                            .or_else(|| caps.get(0))
+                            .map(|m| m.as_str().to_string())
+                            .unwrap_or_default(),
+                    )
+                })
+            }),
+            CaptureSource::Status => Some(Value::from(resp.status)),
+            CaptureSource::Body => Some(
+                resp.json
+                    .clone()
+                    .unwrap_or_else(|| Value::String(resp.body.clone())),
+            ),
+        };
+        let Some(value) = value else {
+            let what = match &c.source {
+                CaptureSource::JsonPath(p) => format!("JSONPath {p}"),
+                CaptureSource::Header(h) => format!("header {h}"),
+                CaptureSource::Regex(r) => format!("regex /{r}/"),
+                _ => "the response".into(),
+            };
+            return Err(failure_at(
+                &step.location,
+                Some(c.pos),
+                FailureCategory::Assertion,
+                format!(
+                    "capture `{}`: {what} found nothing in the response (status {}, body {})",
+                    c.name,
+                    resp.status,
+                    describe_body(&resp.body)
+                ),
+            ));
+        };
+        if c.secret {
+            match &value {
+                Value::String(s) => {
+                    ctx.http.redactor.add(s);
+                }
+                other => {
+                    ctx.http.redactor.add(&other.to_string());
+                }
+            }
+        }
+        report.captures.push(CaptureReport {
+            name: c.name.clone(),
+            value: if c.secret {
+                Value::String(crate::report::redact::MASK.into())
+            } else {
+                value.clone()
+            },
+            secret: c.secret,
+        });
+        scope.set(&c.name, value);
+    }
+    Ok(())
+}

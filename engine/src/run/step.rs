@@ -1,0 +1,251 @@
+//! One step: decide whether it applies (`when:`, `if:`), run its action, and report.
+
+use super::scope::Scope;
+use super::RunContext;
+use crate::report::model::{Failure, FailureCategory, Phase, Status, StepReport};
+use crate::scenario::model::{Action, Location, Step, WhenCondition};
+use crate::template::Renderer;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+pub const INTERRUPTED: &str = "interrupted (Ctrl-C)";
+pub const EARLIER_FAILURE: &str = "not run: an earlier step failed";
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Runs steps in order. In `setup` and `steps`, the first failure skips the rest; in `finally`
+/// every step runs (clean-up should try everything), and Ctrl-C does not stop it.
+pub fn run_steps<'a>(
+    ctx: &'a RunContext,
+    steps: &'a [Step],
+    phase: Phase,
+    scope: &'a mut Scope,
+) -> BoxFuture<'a, Vec<StepReport>> {
+    Box::pin(async move {
+        let mut reports = Vec::with_capacity(steps.len());
+        let mut failed = false;
+        for step in steps {
+            if phase != Phase::Finally {
+                if failed {
+                    reports.push(skipped(step, phase, EARLIER_FAILURE));
+                    continue;
+                }
+                if ctx.cancel.is_cancelled() {
+                    reports.push(skipped(step, phase, INTERRUPTED));
+                    continue;
+                }
+            }
+            let report = run_step(ctx, step, phase, scope).await;
+            if report.failure.is_some() {
+                failed = true;
+            }
+            reports.push(report);
+        }
+        reports
+    })
+}
+
+pub fn new_report(step: &Step, phase: Phase) -> StepReport {
+    StepReport {
+        name: step.name.clone(),
+        kind: step.action.kind().to_string(),
+        phase,
+        file: step.location.file.path.display().to_string(),
+        line: step.location.pos.line,
+        column: step.location.pos.col,
+        status: Status::Passed,
+        skip_reason: None,
+        failure: None,
+        duration_ms: 0.0,
+        attempts: vec![],
+        captures: vec![],
+        operator: None,
+        children: vec![],
+    }
+}
+
+pub fn skipped(step: &Step, phase: Phase, reason: &str) -> StepReport {
+    let mut r = new_report(step, phase);
+    r.status = Status::Skipped;
+    r.skip_reason = Some(reason.to_string());
+    r
+}
+
+/// A failure located at `location` (the step, or a matcher inside it).
+pub fn failure_at(
+    location: &Location,
+    pos: Option<crate::scenario::yaml::Pos>,
+    category: FailureCategory,
+    message: impl Into<String>,
+) -> Failure {
+    let pos = pos.unwrap_or(location.pos);
+    Failure {
+        category,
+        message: message.into(),
+        expected: None,
+        actual: None,
+        file: location.file.path.display().to_string(),
+        line: pos.line,
+        column: pos.col,
+        step: None,
+        evidence: vec![],
+    }
+}
+
+/// Sets a failure on the report and its status from the category.
+pub fn fail(report: &mut StepReport, failure: Failure) {
+    report.status = failure.category.status();
+    report.failure = Some(failure);
+}
+
+/// Why `when:` rules this step out, if it does.
+fn when_excludes(ctx: &RunContext, when: &[WhenCondition]) -> Option<String> {
+    let clients: Vec<_> = when
+        .iter()
+        .filter_map(|w| match w {
+            WhenCondition::Client(c) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    let targets: Vec<_> = when
+        .iter()
+        .filter_map(|w| match w {
+            WhenCondition::Target(t) => Some(*t),
+            _ => None,
+        })
+        .collect();
+    let mode = ctx.options.client_mode;
+    if !clients.is_empty() && !clients.contains(&mode) {
+        return Some(format!(
+            "only for client mode {}; this run uses {}",
+            clients
+                .iter()
+                .map(|c| format!("{c:?}").to_lowercase())
+                .collect::<Vec<_>>()
+                .join("/"),
+            format!("{mode:?}").to_lowercase()
+        ));
+    }
+    let kind = ctx.target_kind();
+    if !targets.is_empty() && !targets.contains(&kind) {
+        return Some(match kind {
+            crate::scenario::TargetKind::Sandbox => {
+                "needs the emulator's request journal, which the real sandbox does not offer; judged only against the emulator".to_string()
+            }
+            crate::scenario::TargetKind::Emulator => "only against the real sandbox".to_string(),
+        });
+    }
+    None
+}
+
+pub fn run_step<'a>(
+    ctx: &'a RunContext,
+    step: &'a Step,
+    phase: Phase,
+    scope: &'a mut Scope,
+) -> BoxFuture<'a, StepReport> {
+    Box::pin(async move {
+        let start = Instant::now();
+        if let Some(reason) = when_excludes(ctx, &step.when) {
+            return skipped(step, phase, &reason);
+        }
+        if let Some(cond) = &step.condition {
+            match Renderer::global().render_condition(&cond.text, scope.as_value()) {
+                Ok(true) => {}
+                Ok(false) => {
+                    return skipped(step, phase, &format!("condition `{}` is false", cond.text))
+                }
+                Err(e) => {
+                    let mut r = new_report(step, phase);
+                    fail(
+                        &mut r,
+                        failure_at(
+                            &step.location,
+                            Some(cond.pos),
+                            FailureCategory::Configuration,
+                            format!("if: {e}"),
+                        ),
+                    );
+                    return r;
+                }
+            }
+        }
+        let mut report = new_report(step, phase);
+        match &step.action {
+            Action::Request(req) => {
+                super::request::run_request(ctx, step, req, scope, &mut report).await
+            }
+            Action::Wait(d) => {
+                if !ctx.options.dry_run && !ctx.cancel.sleep(*d).await {
+                    report.status = Status::Skipped;
+                    report.skip_reason = Some(INTERRUPTED.into());
+                }
+            }
+            Action::Set(values) => {
+                for (name, node) in values {
+                    match Renderer::global().render_node(node, scope.as_value()) {
+                        Ok(v) => scope.set(name, v),
+                        Err(e) => {
+                            fail(
+                                &mut report,
+                                failure_at(
+                                    &step.location,
+                                    Some(node.pos),
+                                    FailureCategory::Configuration,
+                                    format!("set {name}: {e}"),
+                                ),
+                            );
+                            break;
+                        }
+                    }
+                }
+            }
+            Action::Use(use_step) => {
+                for (name, node) in &use_step.with {
+                    match Renderer::global().render_node(node, scope.as_value()) {
+                        Ok(v) => scope.set(name, v),
+                        Err(e) => {
+                            fail(
+                                &mut report,
+                                failure_at(
+                                    &step.location,
+                                    Some(node.pos),
+                                    FailureCategory::Configuration,
+                                    format!("with {name}: {e}"),
+                                ),
+                            );
+                            report.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
+                            return report;
+                        }
+                    }
+                }
+                let children = run_steps(ctx, &use_step.steps, phase, scope).await;
+                if let Some(f) = children.iter().find_map(|c| {
+                    c.failure.clone().map(|mut f| {
+                        f.step.get_or_insert_with(|| c.name.clone());
+                        f
+                    })
+                }) {
+                    fail(&mut report, f);
+                }
+                report.children = children;
+            }
+            Action::Assert(a) => super::assert::run_assert(ctx, step, a, scope, &mut report).await,
+            Action::Exec(e) => super::exec::run_exec(ctx, step, e, scope, &mut report).await,
+            Action::Operator(op) => {
+                crate::operator::perform(ctx, step, op, phase, scope, &mut report).await
+            }
+        }
+        if report.failure.is_none()
+            && report.status != Status::Skipped
+            && ctx.options.dry_run
+            && report.kind == "request"
+        {
+            report.status = Status::Skipped;
+            report.skip_reason = Some("dry run: rendered, not sent".into());
+        }
+        report.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
+        report
+    })
+}

@@ -1,0 +1,219 @@
+//! Finds and loads case files, feature files and fragments from the paths given on the command
+//! line. A broken file becomes a [`LoadError`] in the result; it never stops the other files from
+//! loading, so one typo does not hide the verdict of every other case.
+
+use super::convert::{Converter, FragmentResolver};
+use super::error::{LoadError, LoadErrorKind};
+use super::model::{Case, Feature, SourceFile, Step};
+use super::yaml::{self, Node, Pos};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Everything found under the given paths.
+#[derive(Debug, Default)]
+pub struct Suite {
+    pub cases: Vec<Case>,
+    pub features: Vec<Feature>,
+    pub errors: Vec<LoadError>,
+    /// Source text of files that failed, for rustc-style rendering.
+    pub sources: HashMap<PathBuf, Arc<str>>,
+}
+
+/// The name of a feature folder's description file.
+pub const FEATURE_FILE: &str = "feature.yaml";
+/// Folders with this name hold fragments, not cases.
+pub const FRAGMENTS_DIR: &str = "fragments";
+
+pub fn load_paths(paths: &[PathBuf]) -> Suite {
+    let mut loader = Loader::default();
+    let mut suite = Suite::default();
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            collect_yaml(path, &mut files);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            suite.errors.push(LoadError::new(
+                path,
+                Pos::new(1, 1),
+                LoadErrorKind::Io("no such file or folder".into()),
+            ));
+        }
+    }
+    files.sort();
+    files.dedup();
+    for file in files {
+        let is_feature = file.file_name().is_some_and(|n| n == FEATURE_FILE);
+        let result = if is_feature {
+            loader.load_feature(&file).map(|f| suite.features.push(f))
+        } else {
+            loader.load_case(&file).map(|c| suite.cases.push(c))
+        };
+        if let Err(e) = result {
+            if let Some(text) = loader.sources.get(&e.file) {
+                suite.sources.insert(e.file.clone(), text.clone());
+            }
+            suite.errors.push(e);
+        }
+    }
+    suite
+}
+
+/// YAML files under `dir`, recursively, skipping `fragments/` folders and hidden entries.
+fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            if name != FRAGMENTS_DIR {
+                collect_yaml(&path, out);
+            }
+        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+            out.push(path);
+        }
+    }
+}
+
+#[derive(Default)]
+struct Loader {
+    /// Loaded fragments by resolved path (a fragment used by 30 cases is parsed once).
+    fragments: HashMap<PathBuf, Result<Vec<Step>, LoadError>>,
+    /// Fragments being loaded, to detect cycles.
+    stack: Vec<PathBuf>,
+    sources: HashMap<PathBuf, Arc<str>>,
+}
+
+impl Loader {
+    fn read(&mut self, path: &Path) -> Result<(Arc<str>, Node), LoadError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| LoadError::new(path, Pos::new(1, 1), LoadErrorKind::Io(e.to_string())))?;
+        let text: Arc<str> = match String::from_utf8(bytes) {
+            Ok(t) => t.into(),
+            Err(e) => {
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let line = valid.iter().filter(|b| **b == b'\n').count() as u32 + 1;
+                let col = valid.iter().rev().take_while(|b| **b != b'\n').count() as u32 + 1;
+                return Err(LoadError::new(
+                    path,
+                    Pos::new(line, col),
+                    LoadErrorKind::NotUtf8,
+                ));
+            }
+        };
+        self.sources.insert(path.to_path_buf(), text.clone());
+        let node = yaml::parse(&text)
+            .map_err(|e| LoadError::new(path, e.pos, LoadErrorKind::Syntax(e.message)))?;
+        Ok((text, node))
+    }
+
+    fn load_case(&mut self, path: &Path) -> Result<Case, LoadError> {
+        let (text, node) = self.read(path)?;
+        let file = Arc::new(SourceFile {
+            path: path.to_path_buf(),
+        });
+        Converter {
+            file,
+            fragments: self,
+        }
+        .case(&node, text)
+    }
+
+    fn load_feature(&mut self, path: &Path) -> Result<Feature, LoadError> {
+        let (_, node) = self.read(path)?;
+        let id = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let file = Arc::new(SourceFile {
+            path: path.to_path_buf(),
+        });
+        Converter {
+            file,
+            fragments: self,
+        }
+        .feature(&node, id)
+    }
+}
+
+impl FragmentResolver for Loader {
+    fn load_fragment(
+        &mut self,
+        from_file: &Path,
+        reference: &str,
+        pos: Pos,
+    ) -> Result<(PathBuf, Vec<Step>), LoadError> {
+        let Some(path) = resolve_fragment(from_file, reference) else {
+            return Err(LoadError::new(
+                from_file,
+                pos,
+                LoadErrorKind::FragmentNotFound(reference.into()),
+            ));
+        };
+        if self.stack.contains(&path) {
+            return Err(LoadError::new(
+                from_file,
+                pos,
+                LoadErrorKind::FragmentCycle(path),
+            ));
+        }
+        if let Some(cached) = self.fragments.get(&path) {
+            return cached.clone().map(|steps| (path, steps));
+        }
+        self.stack.push(path.clone());
+        let result = self.read(&path).and_then(|(_, node)| {
+            let file = Arc::new(SourceFile { path: path.clone() });
+            Converter {
+                file,
+                fragments: self,
+            }
+            .fragment(&node)
+        });
+        self.stack.pop();
+        self.fragments.insert(path.clone(), result.clone());
+        result.map(|steps| (path, steps))
+    }
+}
+
+/// A fragment reference is looked up beside the referencing file, then in each parent folder, so
+/// `use: fragments/onboarded-pos.yaml` in `scenarios/payments/01.yaml` finds
+/// `scenarios/fragments/onboarded-pos.yaml`.
+fn resolve_fragment(from_file: &Path, reference: &str) -> Option<PathBuf> {
+    let reference = Path::new(reference);
+    if reference.is_absolute() {
+        return reference.is_file().then(|| reference.to_path_buf());
+    }
+    let mut dir = from_file.parent();
+    while let Some(d) = dir {
+        let candidate = d.join(reference);
+        if candidate.is_file() {
+            return Some(normalize(&candidate));
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Removes `.` and `folder/..` parts so one fragment has one cache key and one display path.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

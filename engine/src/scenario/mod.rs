@@ -1,0 +1,14 @@
+//! The scenario language: the typed model, YAML loading with positions, and load errors.
+//! Nothing here performs I/O beyond reading the case files.
+
+pub mod convert;
+pub mod duration;
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod tags;
+pub mod yaml;
+
+pub use error::{LoadError, LoadErrorKind};
+pub use load::{load_paths, Suite};
+pub use model::*;

@@ -1,0 +1,312 @@
+//! A YAML tree that remembers where every node came from.
+//!
+//! The scenario language is converted from this tree by hand (see `convert.rs`) rather than with
+//! `#[derive(Deserialize)]`: hand conversion lets every semantic error ("a step has two actions",
+//! "unknown key `expct`", "retry may only name transport faults") point at the exact line and
+//! column of the offending node, which derive-based decoding cannot do for untagged shapes such as
+//! matchers. serde-saphyr does the parsing (panic-free, precise locations); its `Spanned` wrapper
+//! gives us the position of every value.
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// A 1-based line and column in a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+impl Pos {
+    pub fn new(line: u32, col: u32) -> Self {
+        Pos { line, col }
+    }
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.col)
+    }
+}
+
+/// One YAML value with its position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub pos: Pos,
+    pub value: Value,
+}
+
+/// The shapes a YAML value can take. Mapping keys are kept in document order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Key, Node)>),
+}
+
+/// A mapping key: always text in this language, with its own position (for "unknown key" errors).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub pos: Pos,
+    pub name: String,
+}
+
+impl Node {
+    pub fn kind(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) | Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Key, Node)]> {
+        match &self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` when this node is a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Scalars as text (numbers and booleans too), for places that accept either.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Converts to JSON, dropping positions. Templates inside strings are left untouched.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(J::Number)
+                .unwrap_or(J::Null),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.name.clone(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Parse errors from serde-saphyr, with the position it reported.
+#[derive(Debug, Clone)]
+pub struct SyntaxError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+/// Parses one YAML document into a positioned tree. An empty document is `Null` at 1:1.
+pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    if text.trim().is_empty() {
+        return Ok(Node {
+            pos: Pos::new(1, 1),
+            value: Value::Null,
+        });
+    }
+    match serde_saphyr::from_str::<Spanned<Value>>(text) {
+        Ok(spanned) => Ok(Node {
+            pos: pos_of(&spanned),
+            value: spanned.value,
+        }),
+        Err(err) => {
+            let pos = err
+                .location()
+                .map(|l| Pos::new(l.line() as u32, l.column() as u32))
+                .unwrap_or_else(|| Pos::new(1, 1));
+            Err(SyntaxError {
+                pos,
+                message: clean_message(&err.to_string()),
+            })
+        }
+    }
+}
+
+/// serde-saphyr appends " at line X column Y" and sometimes a source snippet; we print positions
+/// ourselves, so keep only the first line and cut the location suffix.
+fn clean_message(raw: &str) -> String {
+    let first = raw.lines().next().unwrap_or(raw).trim();
+    let cut = first
+        .find(" at line ")
+        .map(|i| &first[..i])
+        .unwrap_or(first);
+    cut.trim_end_matches(':').trim().to_string()
+}
+
+fn pos_of<T>(s: &Spanned<T>) -> Pos {
+    Pos::new(s.referenced.line() as u32, s.referenced.column() as u32)
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(i64::try_from(v)
+            .map(Value::Int)
+            .unwrap_or(Value::Float(v as f64)))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
+        Ok(i64::try_from(v)
+            .map(Value::Int)
+            .unwrap_or(Value::Float(v as f64)))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+        Ok(i64::try_from(v)
+            .map(Value::Int)
+            .unwrap_or(Value::Float(v as f64)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<Value>>()? {
+            items.push(Node {
+                pos: pos_of(&item),
+                value: item.value,
+            });
+        }
+        Ok(Value::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries: Vec<(Key, Node)> = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<Value>>()? {
+            let key_pos = pos_of(&key);
+            let name = match key.value {
+                Value::Str(s) => s,
+                Value::Int(i) => i.to_string(),
+                Value::Float(f) => f.to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Null => "null".to_string(),
+                Value::Seq(_) | Value::Map(_) => {
+                    return Err(de::Error::custom("mapping keys must be plain text"))
+                }
+            };
+            let value = map.next_value::<Spanned<Value>>()?;
+            if entries.iter().any(|(k, _)| k.name == name) {
+                return Err(de::Error::custom(format!("duplicate key `{name}`")));
+            }
+            entries.push((
+                Key { pos: key_pos, name },
+                Node {
+                    pos: pos_of(&value),
+                    value: value.value,
+                },
+            ));
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_point_at_values_and_keys() {
+        let doc = parse("name: a\nsteps:\n  - name: b\n    wait: 1s\n").unwrap();
+        let steps = doc.get("steps").unwrap();
+        let first = &steps.as_seq().unwrap()[0];
+        assert_eq!(first.pos.line, 3);
+        let (key, value) = &first.as_map().unwrap()[1];
+        assert_eq!(key.name, "wait");
+        assert_eq!(key.pos, Pos::new(4, 5));
+        assert_eq!(value.as_str(), Some("1s"));
+    }
+
+    #[test]
+    fn scalars_keep_their_types() {
+        let doc = parse("a: 1\nb: 1.5\nc: true\nd: ~\ne: '1'\n").unwrap();
+        assert_eq!(doc.get("a").unwrap().value, Value::Int(1));
+        assert_eq!(doc.get("b").unwrap().value, Value::Float(1.5));
+        assert_eq!(doc.get("c").unwrap().value, Value::Bool(true));
+        assert_eq!(doc.get("d").unwrap().value, Value::Null);
+        assert_eq!(doc.get("e").unwrap().value, Value::Str("1".into()));
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let err = parse("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(err.pos.line >= 1, "{err:?}");
+        assert!(!err.message.contains(" at line "), "{}", err.message);
+    }
+
+    #[test]
+    fn duplicate_keys_are_rejected() {
+        let err = parse("a: 1\na: 2\n").unwrap_err();
+        assert!(err.message.contains("duplicate key"), "{}", err.message);
+    }
+}
