@@ -1,0 +1,221 @@
+//! Integrator authentication: issuing and verifying bearer tokens.
+//!
+//! Tokens are JWT-shaped (`header.claims.signature`, base64url) and signed with HMAC-SHA256
+//! under a key drawn at start-up, so a token from another emulator instance, or one edited by
+//! hand, is "forged". Claims: `client_id`, optional `merchant_vat` (kept verbatim so that a
+//! malformed one yields 1182 at use time), `iat`/`exp` on the virtual clock, and a revocation
+//! `epoch`: `POST /_emulator/tokens/revoke` bumps the epoch and every older token stops
+//! working, which lets the engine prove that a client refreshes its token on 401.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+type HmacSha256 = Hmac<Sha256>;
+
+const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_vat: Option<String>,
+    pub scope: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub epoch: u64,
+    pub jti: String,
+}
+
+/// Why a bearer token was refused (the 401's `moreInformation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    Missing,
+    Malformed,
+    BadSignature,
+    Expired,
+    Revoked,
+}
+
+impl TokenError {
+    pub fn reason(self) -> &'static str {
+        match self {
+            TokenError::Missing => "Missing bearer token",
+            TokenError::Malformed => "Malformed bearer token",
+            TokenError::BadSignature => "Invalid token signature",
+            TokenError::Expired => "Token expired",
+            TokenError::Revoked => "Token revoked",
+        }
+    }
+}
+
+pub struct TokenService {
+    key: [u8; 32],
+    epoch: AtomicU64,
+}
+
+impl Default for TokenService {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TokenService {
+    pub fn new() -> Self {
+        let mut key = [0u8; 32];
+        key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        TokenService {
+            key,
+            epoch: AtomicU64::new(0),
+        }
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        // HMAC accepts keys of any length, so this cannot fail.
+        <HmacSha256 as KeyInit>::new_from_slice(&self.key).expect("HMAC takes any key length")
+    }
+
+    /// Issue a token valid from `now` (unix seconds, virtual) for `lifetime` seconds.
+    pub fn issue(
+        &self,
+        client_id: &str,
+        merchant_vat: Option<&str>,
+        now: i64,
+        lifetime: u64,
+    ) -> String {
+        let claims = Claims {
+            client_id: client_id.to_string(),
+            merchant_vat: merchant_vat.map(str::to_string),
+            scope: "integrator_scope".into(),
+            iat: now,
+            exp: now.saturating_add(i64::try_from(lifetime).unwrap_or(i64::MAX)),
+            epoch: self.epoch.load(Ordering::SeqCst),
+            jti: uuid::Uuid::new_v4().simple().to_string(),
+        };
+        let claims_json = serde_json::to_vec(&claims).unwrap_or_default();
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(HEADER),
+            URL_SAFE_NO_PAD.encode(claims_json)
+        );
+        let mut mac = self.mac();
+        mac.update(signing_input.as_bytes());
+        let sig = mac.finalize().into_bytes();
+        format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig))
+    }
+
+    /// Verify a token at virtual time `now` (unix seconds).
+    pub fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
+        let (signing_input, sig_b64) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
+        let (_, claims_b64) = signing_input.split_once('.').ok_or(TokenError::Malformed)?;
+        let sig = URL_SAFE_NO_PAD
+            .decode(sig_b64)
+            .map_err(|_| TokenError::Malformed)?;
+        let mut mac = self.mac();
+        mac.update(signing_input.as_bytes());
+        mac.verify_slice(&sig)
+            .map_err(|_| TokenError::BadSignature)?;
+        let claims_json = URL_SAFE_NO_PAD
+            .decode(claims_b64)
+            .map_err(|_| TokenError::Malformed)?;
+        let claims: Claims =
+            serde_json::from_slice(&claims_json).map_err(|_| TokenError::Malformed)?;
+        if claims.epoch < self.epoch.load(Ordering::SeqCst) {
+            return Err(TokenError::Revoked);
+        }
+        if now >= claims.exp {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+
+    /// Invalidate every token issued so far.
+    pub fn revoke_all(&self) -> u64 {
+        self.epoch.fetch_add(1, Ordering::SeqCst) + 1
+    }
+}
+
+/// Parse `Authorization: Basic base64(id:secret)`.
+pub fn parse_basic(value: &str) -> Option<(String, String)> {
+    let rest = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(rest.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
+}
+
+/// Extract the token of `Authorization: Bearer <token>`.
+pub fn parse_bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
+        Some(token.trim())
+    } else {
+        None
+    }
+}
+
+/// Compare secrets without an early exit on the first differing byte.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issued_tokens_verify_until_expiry() {
+        let svc = TokenService::new();
+        let t = svc.issue("c1", Some("DK90000028"), 1000, 3700);
+        let claims = svc.verify(&t, 1000).unwrap();
+        assert_eq!(claims.client_id, "c1");
+        assert_eq!(claims.merchant_vat.as_deref(), Some("DK90000028"));
+        assert_eq!(svc.verify(&t, 4699).map(|c| c.exp), Ok(4700));
+        assert_eq!(svc.verify(&t, 4700), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn forged_and_foreign_tokens_are_rejected() {
+        let a = TokenService::new();
+        let b = TokenService::new();
+        let t = a.issue("c1", None, 0, 100);
+        assert_eq!(b.verify(&t, 1), Err(TokenError::BadSignature));
+        let mut forged = t.clone();
+        forged.insert(forged.find('.').unwrap() + 2, 'x');
+        assert!(a.verify(&forged, 1).is_err());
+        assert_eq!(a.verify("garbage", 1), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn revocation_invalidates_older_tokens_only() {
+        let svc = TokenService::new();
+        let old = svc.issue("c1", None, 0, 100);
+        svc.revoke_all();
+        let new = svc.issue("c1", None, 0, 100);
+        assert_eq!(svc.verify(&old, 1), Err(TokenError::Revoked));
+        assert!(svc.verify(&new, 1).is_ok());
+    }
+
+    #[test]
+    fn basic_and_bearer_parsing() {
+        assert_eq!(parse_basic("Basic YTpi"), Some(("a".into(), "b".into())));
+        assert_eq!(parse_basic("Bearer x"), None);
+        assert_eq!(parse_bearer("Bearer abc"), Some("abc"));
+        assert_eq!(parse_bearer("bearer abc"), Some("abc"));
+        assert_eq!(parse_bearer("Basic abc"), None);
+        assert!(constant_time_eq("abc", "abc"));
+        assert!(!constant_time_eq("abc", "abd"));
+    }
+}

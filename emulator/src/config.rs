@@ -1,0 +1,66 @@
+//! Emulator configuration: timings and credentials.
+//!
+//! The defaults are the faithful sandbox values (notes §4, §5.3, §5.6); tests and the engine
+//! shorten the poll delays and may pass random secrets. Everything a client needs to know
+//! (credentials, merchants, users) is derived from this into the [`crate::seed::Seed`].
+
+/// How the emulator behaves. `Default` gives the faithful sandbox values.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// `pollDelayInMs` for payments and check-in (sandbox: 1000).
+    pub payment_poll_delay_ms: u64,
+    /// `pollDelayInMs` for refunds (sandbox: 100).
+    pub refund_poll_delay_ms: u64,
+    /// `expires_in` of issued tokens, on the virtual clock (sandbox example: 3700).
+    pub token_lifetime_secs: u64,
+    /// Cancel payments left in an active state (`Prepared`, `Paired`, `Initiated`,
+    /// `IssuedToUser`) this long after their last change, as `CancelledByMobilePay`.
+    /// `None`: never (the real value is unknown).
+    pub inactivity_timeout_secs: Option<u64>,
+    /// Reservation lifetime before `ExpiredAndCancelled` (7 days).
+    pub reservation_lifetime_secs: u64,
+    /// Refund reservation lifetime before `ExpiredAndCaptured` (24 hours).
+    pub refund_auto_capture_secs: u64,
+    /// How long after capture a payment can still be refunded (90 days; 1366 after).
+    pub refund_window_secs: u64,
+    /// How long idempotency keys are remembered (24 hours, on the virtual clock).
+    pub idempotency_retention_secs: u64,
+    /// Reject JSON properties the spec does not define (`additionalProperties: false`) with
+    /// 400/1099. The real server's behaviour is undocumented; see the README.
+    pub reject_unknown_fields: bool,
+    /// How many requests the journal keeps (a ring; the oldest are dropped).
+    pub journal_capacity: usize,
+    /// The primary integrator's OAuth client id.
+    pub client_id: String,
+    /// The primary integrator's OAuth client secret.
+    pub client_secret: String,
+    /// A second integrator (for the cross-integrator 403s 1400–1402).
+    pub second_client_id: String,
+    pub second_client_secret: String,
+    /// Credentials of the user-simulation API (`x-ibm-client-id` / `x-ibm-client-secret`).
+    pub user_simulation_client_id: String,
+    pub user_simulation_client_secret: String,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            payment_poll_delay_ms: 1000,
+            refund_poll_delay_ms: 100,
+            token_lifetime_secs: 3700,
+            inactivity_timeout_secs: None,
+            reservation_lifetime_secs: 7 * 24 * 3600,
+            refund_auto_capture_secs: 24 * 3600,
+            refund_window_secs: 90 * 24 * 3600,
+            idempotency_retention_secs: 24 * 3600,
+            reject_unknown_fields: true,
+            journal_capacity: 100_000,
+            client_id: "poscert-emulator".into(),
+            client_secret: "emulator-secret-change-me".into(),
+            second_client_id: "poscert-emulator-second".into(),
+            second_client_secret: "emulator-second-secret".into(),
+            user_simulation_client_id: "poscert-usersimulation".into(),
+            user_simulation_client_secret: "usersimulation-secret".into(),
+        }
+    }
+}

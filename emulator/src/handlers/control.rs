@@ -1,0 +1,149 @@
+//! The control API under `/_emulator/` (no auth, never journaled): journal, faults, clock,
+//! token revocation, reset and the seed. It is for the engine and for people debugging a
+//! client; it is not part of MobilePay's API and never appears under `/pos`.
+
+use crate::clock::rfc3339_ms;
+use crate::faults::FaultSpec;
+use crate::journal::Query;
+use crate::reply::Reply;
+use crate::server::App;
+use crate::state::Store;
+use axum::body::Bytes;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+fn bad(message: impl Into<String>) -> Reply {
+    Reply::json(StatusCode::BAD_REQUEST, &json!({ "error": message.into() }))
+}
+
+fn method_not_allowed(allow: &'static str) -> Reply {
+    let mut r = Reply::json(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &json!({ "error": "method not allowed" }),
+    );
+    r.headers
+        .push((header::ALLOW, HeaderValue::from_static(allow)));
+    r
+}
+
+fn param(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.is_empty())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    #[serde(default)]
+    seconds: Option<f64>,
+    #[serde(default)]
+    ms: Option<f64>,
+}
+
+pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body: &Bytes) -> Reply {
+    let path = path.trim_end_matches('/');
+    match (path, method) {
+        ("/_emulator/journal", &Method::GET) => journal(app, query),
+        ("/_emulator/journal", _) => method_not_allowed("GET"),
+        ("/_emulator/faults", &Method::GET) => {
+            Reply::ok_json(&json!({ "faults": app.faults.list() }))
+        }
+        ("/_emulator/faults", &Method::POST) => match serde_json::from_slice::<FaultSpec>(body) {
+            Ok(spec) => match spec.into_fault() {
+                Ok(fault) => {
+                    let id = fault.id.clone();
+                    app.faults.add(fault);
+                    Reply::ok_json(&json!({ "id": id }))
+                }
+                Err(e) => bad(e),
+            },
+            Err(e) => bad(format!("invalid fault: {e}")),
+        },
+        ("/_emulator/faults", &Method::DELETE) => {
+            Reply::ok_json(&json!({ "cleared": app.faults.clear() }))
+        }
+        ("/_emulator/faults", _) => method_not_allowed("GET, POST, DELETE"),
+        (p, &Method::DELETE) if p.starts_with("/_emulator/faults/") => {
+            if app.faults.remove(&p["/_emulator/faults/".len()..]) {
+                Reply::ok_json(&json!({ "cleared": 1 }))
+            } else {
+                Reply::json(StatusCode::NOT_FOUND, &json!({ "error": "no such fault" }))
+            }
+        }
+        ("/_emulator/clock", &Method::GET) => clock(app, app.clock.now()),
+        ("/_emulator/clock", _) => method_not_allowed("GET"),
+        ("/_emulator/clock/advance", &Method::POST) => {
+            match serde_json::from_slice::<Advance>(body) {
+                Ok(Advance { seconds, ms }) => {
+                    let total = seconds.unwrap_or(0.0) * 1000.0 + ms.unwrap_or(0.0);
+                    if !total.is_finite() || !(0.0..=1e13).contains(&total) {
+                        return bad("seconds/ms must be a non-negative number");
+                    }
+                    app.clock.advance_ms(total.round() as i64);
+                    let now = app.clock.now();
+                    drop(app.lock(now));
+                    clock(app, now)
+                }
+                Err(e) => bad(format!("expected {{\"seconds\": N}} or {{\"ms\": N}}: {e}")),
+            }
+        }
+        ("/_emulator/clock/advance", _) => method_not_allowed("POST"),
+        ("/_emulator/tokens/revoke", &Method::POST) => {
+            Reply::ok_json(&json!({ "revoked": true, "epoch": app.tokens.revoke_all() }))
+        }
+        ("/_emulator/tokens/revoke", _) => method_not_allowed("POST"),
+        ("/_emulator/reset", &Method::POST) => {
+            {
+                let mut store = app.store.lock().unwrap_or_else(|p| p.into_inner());
+                *store = Store::default();
+            }
+            app.journal.clear();
+            app.faults.clear();
+            app.clock.reset();
+            Reply::ok_json(&json!({ "reset": true }))
+        }
+        ("/_emulator/reset", _) => method_not_allowed("POST"),
+        ("/_emulator/seed", &Method::GET) => Reply::ok_json(&app.seed),
+        ("/_emulator/seed", _) => method_not_allowed("GET"),
+        _ => Reply::json(
+            StatusCode::NOT_FOUND,
+            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST reset", "GET seed"] }),
+        ),
+    }
+}
+
+fn clock(app: &App, now: DateTime<Utc>) -> Reply {
+    Reply::ok_json(&json!({ "now": rfc3339_ms(now), "offsetMs": app.clock.offset_ms() }))
+}
+
+fn journal(app: &App, query: Option<&str>) -> Reply {
+    let since = match param(query, "since").map(|s| s.parse::<u64>()) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => return bad("since must be a sequence number"),
+    };
+    let since_time = match param(query, "sinceTime").map(|s| DateTime::parse_from_rfc3339(&s)) {
+        None => None,
+        Some(Ok(t)) => Some(t.with_timezone(&Utc)),
+        Some(Err(_)) => return bad("sinceTime must be RFC 3339"),
+    };
+    let limit = match param(query, "limit").map(|s| s.parse::<usize>()) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => return bad("limit must be a number"),
+    };
+    let q = Query {
+        method: param(query, "method"),
+        path: param(query, "path"),
+        path_prefix: param(query, "pathPrefix"),
+        since,
+        since_time,
+        limit,
+    };
+    let entries: Vec<Value> = app.journal.query(&q).iter().map(|e| e.to_json()).collect();
+    Reply::ok_json(&json!({ "entries": entries }))
+}

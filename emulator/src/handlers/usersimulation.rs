@@ -1,0 +1,64 @@
+//! The sandbox's user-simulation API (notes §4.5): a test user checks in, accepts or cancels.
+//!
+//! Authenticated with the developer-portal app's `x-ibm-client-id` / `x-ibm-client-secret`
+//! (the seed's `userSimulation` credentials), not the integrator token. Success is 200 with no
+//! body. The real error responses are undocumented; the emulator answers an `ErrorResponse`
+//! with emulator-only codes (9001 unknown beacon and 9002 unknown user: 404; 9003 nothing to
+//! accept, 9004 check-in refused, 9005 nothing to cancel: 409), listed in the README.
+
+use super::{json_body, Incoming};
+use crate::auth::constant_time_eq;
+use crate::errors::{ApiError, ErrorCode, ErrorFlavour};
+use crate::reply::{unauthorized, Reply};
+use crate::routes::Op;
+use crate::server::App;
+use crate::validation::Body;
+
+fn authorized(app: &App, req: &Incoming<'_>) -> bool {
+    let get = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
+    match (get("x-ibm-client-id"), get("x-ibm-client-secret")) {
+        (Some(id), Some(secret)) => {
+            constant_time_eq(id, &app.config.user_simulation_client_id)
+                & constant_time_eq(secret, &app.config.user_simulation_client_secret)
+        }
+        _ => false,
+    }
+}
+
+pub fn handle(app: &App, req: &Incoming<'_>) -> Reply {
+    if !authorized(app, req) {
+        return unauthorized("Missing or invalid x-ibm-client-id / x-ibm-client-secret");
+    }
+    run(app, req).unwrap_or_else(|e| Reply::error(&e, ErrorFlavour::V1))
+}
+
+fn run(app: &App, req: &Incoming<'_>) -> Result<Reply, ApiError> {
+    let value = json_body(req)?;
+    let strict = app.config.reject_unknown_fields;
+    let now = app.clock.now();
+    let required = |body: &Body<'_>, key: &str| -> Result<String, ApiError> {
+        body.opt_str(key, ErrorCode::BadRequest)?
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| ErrorCode::BadRequest.with(format!("'{key}' is required")))
+    };
+    match req.route.op {
+        Op::SimCheckIn | Op::SimAccept => {
+            let body = Body::object(&value, &["beaconId", "phoneNumber"], strict)?;
+            let beacon = required(&body, "beaconId")?;
+            let phone = required(&body, "phoneNumber")?;
+            let mut store = app.lock(now);
+            if req.route.op == Op::SimCheckIn {
+                store.sim_check_in(&app.seed, &beacon, &phone, now)?;
+            } else {
+                store.sim_accept(&app.seed, &app.config, &beacon, &phone, now)?;
+            }
+        }
+        _ => {
+            let body = Body::object(&value, &["beaconId"], strict)?;
+            let beacon = required(&body, "beaconId")?;
+            app.lock(now).sim_cancel(&beacon, now)?;
+        }
+    }
+    Ok(Reply::ok())
+}

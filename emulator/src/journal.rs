@@ -1,0 +1,294 @@
+//! The request journal: what every client sent and got, for the engine to judge
+//! (did it reuse its idempotency key on retry, respect `pollDelayInMs`, send the version
+//! header…).
+//!
+//! A bounded ring (oldest entries dropped) of cheap records: bodies are kept as the bytes
+//! already in hand and turned into JSON only when the journal is read, so recording costs a
+//! few allocations per request. Secrets never enter it: `Authorization` is kept as
+//! `Bearer ***` / `Basic ***`, `x-ibm-client-secret` is not kept at all, a token request's
+//! `client_secret` form field and a token response's `access_token` are replaced by `***`
+//! before recording. The control API's own calls are not journaled.
+
+use crate::clock::rfc3339_ms;
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Headers worth recording (lower case), in output order. `authorization` is redacted.
+pub const RECORDED_HEADERS: [&str; 7] = [
+    "x-mobilepay-client-system-version",
+    "x-mobilepay-merchant-vat-number",
+    "x-mobilepay-idempotency-key",
+    "content-type",
+    "x-ibm-client-id",
+    "correlationid",
+    "authorization",
+];
+
+#[derive(Debug)]
+pub struct Entry {
+    pub seq: u64,
+    pub time: DateTime<Utc>,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Bytes,
+    pub status: u16,
+    pub response_body: Option<Bytes>,
+    pub duration_ms: f64,
+    pub client_id: Option<String>,
+    pub fault: Option<String>,
+}
+
+/// Selected request headers with the credential of `authorization` masked.
+pub fn recorded_headers(headers: &HeaderMap) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for name in RECORDED_HEADERS {
+        let values: Vec<String> = headers
+            .get_all(name)
+            .iter()
+            .map(|v| {
+                let text = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                if name == "authorization" {
+                    match text.split_once(' ') {
+                        Some((scheme, _)) => format!("{scheme} ***"),
+                        None => "***".to_string(),
+                    }
+                } else {
+                    text
+                }
+            })
+            .collect();
+        if !values.is_empty() {
+            out.push((name, values.join(", ")));
+        }
+    }
+    out
+}
+
+/// A form body with `client_secret` (and `client_assertion`) masked.
+pub fn redact_form(body: &[u8]) -> Bytes {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(body) {
+        if k == "client_secret" || k == "client_assertion" {
+            out.append_pair(&k, "***");
+        } else {
+            out.append_pair(&k, &v);
+        }
+    }
+    Bytes::from(out.finish())
+}
+
+/// A token response with `access_token` masked.
+pub fn redact_token_response(body: &Bytes) -> Bytes {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(mut map)) => {
+            if map.contains_key("access_token") {
+                map.insert("access_token".into(), Value::String("***".into()));
+            }
+            Bytes::from(serde_json::to_vec(&Value::Object(map)).unwrap_or_default())
+        }
+        _ => body.clone(),
+    }
+}
+
+/// Filters of `GET /_emulator/journal`.
+#[derive(Debug, Default)]
+pub struct Query {
+    pub method: Option<String>,
+    pub path: Option<String>,
+    pub path_prefix: Option<String>,
+    pub since: Option<u64>,
+    pub since_time: Option<DateTime<Utc>>,
+    pub limit: Option<usize>,
+}
+
+pub struct Journal {
+    capacity: usize,
+    seq: AtomicU64,
+    entries: Mutex<VecDeque<Arc<Entry>>>,
+}
+
+impl Journal {
+    pub fn new(capacity: usize) -> Journal {
+        Journal {
+            capacity: capacity.max(1),
+            seq: AtomicU64::new(0),
+            entries: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    pub fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn record(&self, entry: Entry) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= self.capacity {
+            entries.pop_front();
+        }
+        // Keep the ring sorted by seq even when two requests finish out of order.
+        let entry = Arc::new(entry);
+        let pos = entries
+            .iter()
+            .rposition(|e| e.seq < entry.seq)
+            .map_or(0, |i| i + 1);
+        entries.insert(pos, entry);
+    }
+
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    pub fn query(&self, q: &Query) -> Vec<Arc<Entry>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let matched = entries.iter().filter(|e| {
+            q.method
+                .as_deref()
+                .is_none_or(|m| e.method.eq_ignore_ascii_case(m))
+                && q.path.as_deref().is_none_or(|p| e.path == p)
+                && q.path_prefix
+                    .as_deref()
+                    .is_none_or(|p| e.path.starts_with(p))
+                && q.since.is_none_or(|s| e.seq > s)
+                && q.since_time.is_none_or(|t| e.time >= t)
+        });
+        let mut out: Vec<Arc<Entry>> = matched.cloned().collect();
+        if let Some(limit) = q.limit {
+            let skip = out.len().saturating_sub(limit);
+            out.drain(..skip);
+        }
+        out
+    }
+}
+
+fn body_json(body: &[u8], form: bool) -> Value {
+    if body.is_empty() {
+        return Value::Null;
+    }
+    if !form {
+        if let Ok(v) = serde_json::from_slice::<Value>(body) {
+            return v;
+        }
+    }
+    Value::String(String::from_utf8_lossy(body).into_owned())
+}
+
+impl Entry {
+    pub fn to_json(&self) -> Value {
+        let headers: Map<String, Value> = self
+            .headers
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), Value::String(v.clone())))
+            .collect();
+        let form = self
+            .headers
+            .iter()
+            .any(|(k, v)| *k == "content-type" && v.contains("x-www-form-urlencoded"));
+        json!({
+            "seq": self.seq,
+            "time": rfc3339_ms(self.time),
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": headers,
+            "body": body_json(&self.body, form),
+            "status": self.status,
+            "responseBody": self.response_body.as_ref().map_or(Value::Null, |b| body_json(b, false)),
+            "durationMs": self.duration_ms,
+            "clientId": self.client_id,
+            "fault": self.fault,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn entry(j: &Journal, method: &str, path: &str) -> Entry {
+        Entry {
+            seq: j.next_seq(),
+            time: Utc::now(),
+            method: method.into(),
+            path: path.into(),
+            query: None,
+            headers: vec![],
+            body: Bytes::new(),
+            status: 200,
+            response_body: None,
+            duration_ms: 0.1,
+            client_id: None,
+            fault: None,
+        }
+    }
+
+    #[test]
+    fn ring_drops_oldest_and_filters() {
+        let j = Journal::new(3);
+        for p in ["/a", "/b", "/pos/v10/payments", "/pos/v10/payments/x"] {
+            j.record(entry(&j, "GET", p));
+        }
+        let all = j.query(&Query::default());
+        assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3, 4]);
+        let q = Query {
+            path_prefix: Some("/pos/v10/payments".into()),
+            ..Default::default()
+        };
+        assert_eq!(j.query(&q).len(), 2);
+        let q = Query {
+            path: Some("/pos/v10/payments".into()),
+            ..Default::default()
+        };
+        assert_eq!(j.query(&q).len(), 1);
+        let q = Query {
+            since: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(j.query(&q).len(), 1);
+        let q = Query {
+            method: Some("post".into()),
+            ..Default::default()
+        };
+        assert!(j.query(&q).is_empty());
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "authorization",
+            HeaderValue::from_static("Bearer abc.def.ghi"),
+        );
+        h.insert("x-ibm-client-secret", HeaderValue::from_static("topsecret"));
+        h.insert(
+            "x-mobilepay-idempotency-key",
+            HeaderValue::from_static("k1"),
+        );
+        let rec = recorded_headers(&h);
+        assert!(rec.contains(&("authorization", "Bearer ***".to_string())));
+        assert!(rec
+            .iter()
+            .all(|(_, v)| !v.contains("topsecret") && !v.contains("abc.def")));
+        let form = redact_form(
+            b"grant_type=client_credentials&client_secret=s3cr3t&merchant_vat=DK90000028",
+        );
+        assert!(!String::from_utf8_lossy(&form).contains("s3cr3t"));
+        let resp = redact_token_response(&Bytes::from_static(
+            br#"{"access_token":"abc","expires_in":3700}"#,
+        ));
+        assert_eq!(
+            serde_json::from_slice::<Value>(&resp).unwrap()["access_token"],
+            "***"
+        );
+    }
+}

@@ -1,0 +1,257 @@
+//! The HTTP edge: the axum server, and the pipeline every request goes through.
+//!
+//! One fallback handler receives everything (routing is [`crate::routes`]): control calls go
+//! to [`crate::handlers::control`] unjournaled; every other request has its body read with a
+//! 1 MiB limit (413 beyond), is routed (404 / 405 with `Allow`), meets the scripted faults
+//! (a 500 without processing, or processing followed by a held response), is dispatched to the
+//! synchronous handlers, and is journaled before its response leaves.
+
+use crate::auth::TokenService;
+use crate::clock::Clock;
+use crate::config::EmulatorConfig;
+use crate::errors::ErrorBody;
+use crate::faults::{FaultKind, Faults};
+use crate::handlers::{self, Incoming, Outcome};
+use crate::journal::{recorded_headers, Entry, Journal};
+use crate::reply::Reply;
+use crate::routes::{resolve, Resolved};
+use crate::seed::Seed;
+use crate::state::Store;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Everything the handlers share.
+pub struct App {
+    pub config: EmulatorConfig,
+    pub seed: Seed,
+    pub clock: Clock,
+    pub tokens: TokenService,
+    pub store: Mutex<Store>,
+    pub journal: Journal,
+    pub faults: Faults,
+}
+
+impl App {
+    pub fn new(config: EmulatorConfig) -> App {
+        App {
+            seed: Seed::from_config(&config),
+            clock: Clock::default(),
+            tokens: TokenService::new(),
+            store: Mutex::new(Store::default()),
+            journal: Journal::new(config.journal_capacity),
+            faults: Faults::default(),
+            config,
+        }
+    }
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new().fallback(handle).with_state(app)
+}
+
+async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().map(str::to_string);
+
+    let too_large = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64);
+    let body: Result<Bytes, ()> = if too_large {
+        Err(())
+    } else {
+        axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|_| ())
+    };
+
+    if path == "/_emulator" || path.starts_with("/_emulator/") {
+        return match body {
+            Ok(b) => handlers::control::handle(&app, &parts.method, &path, query.as_deref(), &b)
+                .into_response(),
+            Err(()) => payload_too_large(),
+        };
+    }
+
+    let time = app.clock.now();
+    let seq = app.journal.next_seq();
+    let record = |outcome: &Outcome, body: &Bytes, fault: Option<String>, extra_ms: u64| {
+        let reply = &outcome.reply;
+        app.journal.record(Entry {
+            seq,
+            time,
+            method: parts.method.to_string(),
+            path: path.clone(),
+            query: query.clone(),
+            headers: recorded_headers(&parts.headers),
+            body: outcome.journal_body.clone().unwrap_or_else(|| body.clone()),
+            status: reply.status.as_u16(),
+            response_body: outcome
+                .journal_response
+                .clone()
+                .or_else(|| reply.body.clone()),
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0 + extra_ms as f64,
+            client_id: outcome.client_id.clone(),
+            fault,
+        });
+    };
+
+    let Ok(body) = body else {
+        let outcome = Outcome::plain(Reply::empty(StatusCode::PAYLOAD_TOO_LARGE), None);
+        record(&outcome, &Bytes::new(), None, 0);
+        return payload_too_large();
+    };
+
+    let route = match resolve(&parts.method, &path) {
+        Resolved::Found(route) => route,
+        Resolved::MethodNotAllowed(allow) => {
+            let mut reply = Reply::empty(StatusCode::METHOD_NOT_ALLOWED);
+            reply
+                .headers
+                .push((header::ALLOW, HeaderValue::from_static(allow)));
+            let outcome = Outcome::plain(reply, None);
+            record(&outcome, &body, None, 0);
+            return outcome.reply.into_response();
+        }
+        Resolved::NotFound => {
+            let outcome = Outcome::plain(Reply::empty(StatusCode::NOT_FOUND), None);
+            record(&outcome, &body, None, 0);
+            return outcome.reply.into_response();
+        }
+    };
+
+    let fired = app.faults.take(parts.method.as_str(), &path, &body);
+    let (outcome, delay_ms) = match &fired {
+        Some(f) => match &f.kind {
+            FaultKind::Error { status, code } => {
+                let status =
+                    StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let err = ErrorBody::new(
+                    code,
+                    "An internal error occurred (injected by the emulator's fault script)",
+                    route.op.flavour(),
+                );
+                (Outcome::plain(Reply::json(status, &err), None), 0)
+            }
+            FaultKind::Delay { delay_ms } => {
+                let incoming = Incoming {
+                    route: &route,
+                    headers: &parts.headers,
+                    query: query.as_deref(),
+                    body: &body,
+                };
+                (handlers::dispatch(&app, &incoming), *delay_ms)
+            }
+        },
+        None => {
+            let incoming = Incoming {
+                route: &route,
+                headers: &parts.headers,
+                query: query.as_deref(),
+                body: &body,
+            };
+            (handlers::dispatch(&app, &incoming), 0)
+        }
+    };
+    record(&outcome, &body, fired.map(|f| f.id), delay_ms);
+    if delay_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+    }
+    outcome.reply.into_response()
+}
+
+fn payload_too_large() -> Response {
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
+/// A running emulator.
+pub struct Emulator {
+    addr: SocketAddr,
+    app: Arc<App>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Emulator {
+    /// Bind `bind` (use `127.0.0.1:0` for a free port) and serve in the background.
+    pub async fn start(config: EmulatorConfig, bind: SocketAddr) -> std::io::Result<Emulator> {
+        use axum::serve::ListenerExt;
+        let listener = tokio::net::TcpListener::bind(bind).await?;
+        let addr = listener.local_addr()?;
+        let app = Arc::new(App::new(config));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let service = router(app.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, service)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Emulator {
+            addr,
+            app,
+            shutdown: Some(tx),
+            task,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn seed(&self) -> &Seed {
+        &self.app.seed
+    }
+
+    pub fn config(&self) -> &EmulatorConfig {
+        &self.app.config
+    }
+
+    /// Stop accepting connections, let in-flight requests finish (at most 5 s), then return.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut self.task)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
