@@ -92,6 +92,12 @@ impl Target {
     pub fn variables(&self) -> Map<String, Value> {
         let mut v = Map::new();
         v.insert("pos".into(), json!(self.pos_base_url));
+        // The path part (e.g. `/pos/v10`), for journal judgements.
+        let path = self
+            .pos_base_url
+            .strip_prefix(&self.host)
+            .unwrap_or(POS_PATH);
+        v.insert("posPath".into(), json!(path));
         v.insert("tokenUrl".into(), json!(self.token_url));
         v.insert("userSimulation".into(), json!(self.user_simulation_url));
         if let Some(c) = &self.control_url {

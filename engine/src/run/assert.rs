@@ -114,6 +114,8 @@ async fn journal(
     })?;
     let mut entries: Vec<serde_json::Value> =
         doc["entries"].as_array().cloned().unwrap_or_default();
+    // The judge's own requests (the engine checking results) are never what is judged.
+    entries.retain(|e| e["headers"]["x-poscert-actor"].as_str() != Some("judge"));
     if let Some(needle) = &body_contains {
         entries.retain(|e| {
             e["body"].to_string().contains(needle.as_str())

@@ -100,6 +100,24 @@ pub fn render(req: &RequestStep, scope: &Scope) -> Result<PreparedRequest, (Pos,
     })
 }
 
+/// Tells the emulator's journal who sent a request: `client` (the reference client's work) or
+/// `judge` (the engine checking results). Journal judgements ignore the judge's requests.
+pub const ACTOR_HEADER: &str = "X-Poscert-Actor";
+
+/// A step that exists only when the engine plays the client is the client's work.
+fn is_reference_client_step(step: &Step) -> bool {
+    use crate::scenario::model::{ClientMode, WhenCondition};
+    let clients: Vec<_> = step
+        .when
+        .iter()
+        .filter_map(|w| match w {
+            WhenCondition::Client(c) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    !clients.is_empty() && clients.iter().all(|c| *c == ClientMode::Reference)
+}
+
 /// Characters escaped in query keys and values (RFC 3986 unreserved are kept).
 const QUERY_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
@@ -263,7 +281,17 @@ pub async fn run_request(
     report: &mut StepReport,
 ) {
     let prepared = match render(req, scope) {
-        Ok(p) => p,
+        Ok(mut p) => {
+            if ctx.target_kind() == crate::scenario::TargetKind::Emulator {
+                let actor = if scope.acting_as_client || is_reference_client_step(step) {
+                    "client"
+                } else {
+                    "judge"
+                };
+                p.headers.push((ACTOR_HEADER.into(), actor.into()));
+            }
+            p
+        }
         Err((pos, message)) => {
             return fail(
                 report,
@@ -523,6 +551,22 @@ pub fn capture(
                     .clone()
                     .unwrap_or_else(|| Value::String(resp.body.clone())),
             ),
+        };
+        let value = match (value, &c.default) {
+            (Some(v), _) => Some(v),
+            (None, Some(d)) => Some(
+                Renderer::global()
+                    .render_node(d, scope.as_value())
+                    .map_err(|e| {
+                        failure_at(
+                            &step.location,
+                            Some(d.pos),
+                            FailureCategory::Configuration,
+                            format!("capture `{}` default: {e}", c.name),
+                        )
+                    })?,
+            ),
+            (None, None) => None,
         };
         let Some(value) = value else {
             let what = match &c.source {

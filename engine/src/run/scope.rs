@@ -6,12 +6,17 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone)]
 pub struct Scope {
     value: Value,
+    /// True while the engine performs the POS client's work (an operator's `automate` steps).
+    /// Requests then say `X-Poscert-Actor: client` to the emulator, so the journal can tell the
+    /// client's calls from the judge's.
+    pub acting_as_client: bool,
 }
 
 impl Scope {
     pub fn new(initial: Map<String, Value>) -> Self {
         Scope {
             value: Value::Object(initial),
+            acting_as_client: false,
         }
     }
 

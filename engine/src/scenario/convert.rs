@@ -50,7 +50,9 @@ pub const REQUEST_KEYS: &[&str] = &[
     "target_headers",
 ];
 pub const EXPECT_KEYS: &[&str] = &["status", "headers", "json", "body", "schema"];
-pub const CAPTURE_KEYS: &[&str] = &["jsonpath", "header", "regex", "status", "body", "secret"];
+pub const CAPTURE_KEYS: &[&str] = &[
+    "jsonpath", "header", "regex", "status", "body", "secret", "default",
+];
 pub const RETRY_KEYS: &[&str] = &["attempts", "on", "delay"];
 pub const POLL_KEYS: &[&str] = &["until", "abort_if", "interval", "timeout", "max_attempts"];
 pub const INTERVAL_KEYS: &[&str] = &["from", "fallback"];
@@ -814,10 +816,10 @@ impl<'a> Converter<'a> {
         entries
             .iter()
             .map(|(key, value)| {
-                let (source, secret) = match &value.value {
+                let (source, secret, default) = match &value.value {
                     Value::Str(path) => {
                         self.jsonpath(path, value.pos)?;
-                        (CaptureSource::JsonPath(path.clone()), false)
+                        (CaptureSource::JsonPath(path.clone()), false, None)
                     }
                     Value::Map(_) => {
                         self.map(value, CAPTURE_KEYS)?;
@@ -860,7 +862,7 @@ impl<'a> Converter<'a> {
                             .map(|n| self.boolean(n))
                             .transpose()?
                             .unwrap_or(false);
-                        (source, secret)
+                        (source, secret, value.get("default").cloned())
                     }
                     _ => {
                         return Err(self.err(
@@ -876,6 +878,7 @@ impl<'a> Converter<'a> {
                     name: key.name.clone(),
                     source,
                     secret,
+                    default,
                     pos: key.pos,
                 })
             })
@@ -1014,40 +1017,41 @@ impl<'a> Converter<'a> {
         let prompt = node.get("prompt").map(|n| self.template(n)).transpose()?;
         let inputs = match node.get("inputs") {
             None => Vec::new(),
-            Some(n) => {
-                n.as_seq()
-                    .ok_or_else(|| {
-                        self.err(
-                            n.pos,
-                            LoadErrorKind::WrongType {
-                                expected: "a list of inputs",
-                                found: n.kind(),
-                            },
-                        )
-                    })?
-                    .iter()
-                    .map(|i| -> Res<Input> {
-                        self.map(i, INPUT_KEYS)?;
-                        let kind_node = i.get("type");
-                        let kind = match kind_node.map(|k| self.string(k)).transpose()?.as_deref() {
-                            None | Some("text") => InputKind::Text,
-                            Some("number") => InputKind::Number,
-                            Some("secret") => InputKind::Secret,
-                            Some(other) => return Err(self.invalid(
+            Some(n) => n
+                .as_seq()
+                .ok_or_else(|| {
+                    self.err(
+                        n.pos,
+                        LoadErrorKind::WrongType {
+                            expected: "a list of inputs",
+                            found: n.kind(),
+                        },
+                    )
+                })?
+                .iter()
+                .map(|i| -> Res<Input> {
+                    self.map(i, INPUT_KEYS)?;
+                    let kind_node = i.get("type");
+                    let kind = match kind_node.map(|k| self.string(k)).transpose()?.as_deref() {
+                        None | Some("text") => InputKind::Text,
+                        Some("number") => InputKind::Number,
+                        Some("secret") => InputKind::Secret,
+                        Some(other) => {
+                            return Err(self.invalid(
                                 kind_node.map(|k| k.pos).unwrap_or(i.pos),
                                 format!(
                                     "unknown input type `{other}`; expected text, number or secret"
                                 ),
-                            )),
-                        };
-                        Ok(Input {
-                            name: self.string(self.required(i, "name")?)?,
-                            label: i.get("label").map(|l| self.string(l)).transpose()?,
-                            kind,
-                        })
+                            ))
+                        }
+                    };
+                    Ok(Input {
+                        name: self.string(self.required(i, "name")?)?,
+                        label: i.get("label").map(|l| self.string(l)).transpose()?,
+                        kind,
                     })
-                    .collect::<Res<Vec<_>>>()?
-            }
+                })
+                .collect::<Res<Vec<_>>>()?,
         };
         let timeout = node
             .get("timeout")

@@ -255,6 +255,8 @@ pub struct Capture {
     pub name: String,
     pub source: CaptureSource,
     pub secret: bool,
+    /// Used when the source finds nothing; without it, finding nothing fails the step.
+    pub default: Option<Node>,
     pub pos: Pos,
 }
 

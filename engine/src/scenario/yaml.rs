@@ -145,7 +145,11 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             value: Value::Null,
         });
     }
-    match serde_saphyr::from_str::<Spanned<Value>>(text) {
+    // YAML 1.2 booleans only (`on:` is a key, not `true`), and `00001` stays text (location ids).
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options.leading_zero_numbers_as_strings = true;
+    match serde_saphyr::from_str_with_options::<Spanned<Value>>(text, options) {
         Ok(spanned) => Ok(Node {
             pos: pos_of(&spanned),
             value: spanned.value,
@@ -302,6 +306,14 @@ mod tests {
         let err = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.pos.line >= 1, "{err:?}");
         assert!(!err.message.contains(" at line "), "{}", err.message);
+    }
+
+    #[test]
+    fn yaml_1_1_spellings_stay_text() {
+        let doc = parse("on: [timeout]\nloc: 00001\nyes: no\n").unwrap();
+        assert!(doc.get("on").is_some());
+        assert_eq!(doc.get("loc").unwrap().value, Value::Str("00001".into()));
+        assert_eq!(doc.get("yes").unwrap().value, Value::Str("no".into()));
     }
 
     #[test]

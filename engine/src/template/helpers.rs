@@ -1,5 +1,6 @@
 //! Template helpers: `uuid`, `now` (RFC 3339, or `now "%Y%m%d"`), `digits N` (N random digits)
-//! and `json` (a value as compact JSON). handlebars' built-ins (eq, ne, gt, and, or, not, len...)
+//! `json` (a value as compact JSON) and `has "name"` (true when a variable is set and not null:
+//! strict mode makes `{{#if missing}}` an error, and clean-up steps need to ask). handlebars' built-ins (eq, ne, gt, and, or, not, len...)
 //! stay available for `if:` conditions.
 
 use handlebars::{
@@ -11,6 +12,7 @@ pub fn register(registry: &mut Handlebars<'static>) {
     registry.register_helper("now", Box::new(now_helper));
     registry.register_helper("digits", Box::new(digits_helper));
     registry.register_helper("json", Box::new(json_helper));
+    registry.register_helper("has", Box::new(has_helper));
 }
 
 fn uuid_helper(
@@ -77,5 +79,20 @@ fn json_helper(
         RenderErrorReason::Other("json needs a value, e.g. {{json payment}}".into())
     })?;
     out.write(&value.to_string())?;
+    Ok(())
+}
+
+fn has_helper(
+    h: &Helper,
+    _: &Handlebars,
+    ctx: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let name = h.param(0).and_then(|p| p.value().as_str()).ok_or_else(|| {
+        RenderErrorReason::Other("has needs a quoted name, e.g. {{has \"posId\"}}".into())
+    })?;
+    let set = crate::template::lookup(ctx.data(), name).is_some_and(|v| !v.is_null());
+    out.write(if set { "true" } else { "false" })?;
     Ok(())
 }

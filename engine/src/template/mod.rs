@@ -32,8 +32,8 @@ impl std::fmt::Display for TemplateError {
 
 /// Names that are helpers, not variables (ours and handlebars' built-ins).
 const HELPER_NAMES: &[&str] = &[
-    "uuid", "now", "digits", "json", "eq", "ne", "gt", "gte", "lt", "lte", "and", "or", "not",
-    "len", "lookup", "log",
+    "uuid", "now", "digits", "json", "has", "eq", "ne", "gt", "gte", "lt", "lte", "and", "or",
+    "not", "len", "lookup", "log",
 ];
 
 /// The shared renderer (helpers registered once).
@@ -221,5 +221,7 @@ mod tests {
             .render_condition("{{eq mode 'reference'}}", &scope)
             .unwrap());
         assert!(!r.render_condition("{{n}}", &scope).unwrap());
+        assert!(r.render_condition("{{has \"mode\"}}", &scope).unwrap());
+        assert!(!r.render_condition("{{has \"posId\"}}", &scope).unwrap());
     }
 }
