@@ -115,6 +115,9 @@ pub struct RunArgs {
     /// The integrator's harness for --client adapter (a command line)
     #[arg(long, value_name = "CMD")]
     pub adapter: Option<String>,
+    /// Pre-answered operator prompts (YAML), for semi-automated runs
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
     /// Set a variable (repeatable): --var amount=12.5
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,

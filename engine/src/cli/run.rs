@@ -132,6 +132,8 @@ pub async fn run(args: RunArgs) -> i32 {
             default_timeout,
             operator: OperatorConfig {
                 interactive: std::io::stdin().is_terminal() && std::env::var_os("CI").is_none(),
+                adapter_command: args.adapter.clone(),
+                answers: None,
             },
         },
         cancel: cancel.clone(),

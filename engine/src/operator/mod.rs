@@ -5,13 +5,16 @@
 //! and for the customer: the simulated user (the `automate` steps call the user-simulation API)
 //! or a person with the MobilePay test app.
 
+pub mod adapter;
+pub mod answers;
 pub mod catalogue;
+pub mod prompt;
 
 use crate::report::model::{FailureCategory, OperatorReport, Phase, StepReport};
 use crate::run::{CustomerMode, RunContext, Scope};
 use crate::scenario::model::{ClientMode, OperatorStep, Role, Step};
 use crate::template::Renderer;
-use serde_json::{Map, Value};
+use serde_json::Map;
 use std::time::Instant;
 
 /// The reference client's own request timeout (ms): ours to choose, short so the onboarding
@@ -20,11 +23,15 @@ pub const REFERENCE_CLIENT_TIMEOUT_MS: u64 = 400;
 /// The timeout MobilePay prescribes for POST/DELETE (notes §2.4); real clients use it.
 pub const DOCUMENTED_CLIENT_TIMEOUT_MS: u64 = 2000;
 
-/// Operator settings for the run (issue 5 adds the adapter command and answers file).
+/// Operator settings for the run.
 #[derive(Debug, Clone, Default)]
 pub struct OperatorConfig {
     /// Is a person at a terminal? False in CI or when stdin is not a TTY.
     pub interactive: bool,
+    /// `--adapter CMD`: the integrator's harness, started once per case (`--client adapter`).
+    pub adapter_command: Option<String>,
+    /// `--answers FILE`: pre-answered prompts by case and step.
+    pub answers: Option<std::sync::Arc<answers::Answers>>,
 }
 
 /// Who performs this action in this run.
@@ -32,6 +39,9 @@ pub struct OperatorConfig {
 enum Actor {
     /// The engine runs `automate` (reference client, or simulated customer).
     Automation,
+    /// The integrator's harness process (`--client adapter`).
+    Adapter,
+    /// A person: prompted on a terminal, pre-answered from `--answers`, or nobody (unattended).
     Person,
 }
 
@@ -39,7 +49,8 @@ fn actor_for(ctx: &RunContext, op: &OperatorStep) -> Actor {
     match op.role {
         Role::Cashier => match ctx.options.client_mode {
             ClientMode::Reference => Actor::Automation,
-            ClientMode::Adapter | ClientMode::Operator => Actor::Person,
+            ClientMode::Adapter => Actor::Adapter,
+            ClientMode::Operator => Actor::Person,
         },
         Role::Customer => match ctx.options.customer_mode {
             CustomerMode::Simulated => Actor::Automation,
@@ -106,8 +117,22 @@ pub async fn perform(
         }
         return;
     }
-    // Nobody can perform it automatically. A person would be prompted (issue 5); unattended,
-    // fail at once rather than block the run.
+    if actor == Actor::Adapter {
+        return adapter::perform(ctx, step, op, scope, report, record, start).await;
+    }
+    if let Some(answer) = ctx
+        .options
+        .operator
+        .answers
+        .as_ref()
+        .and_then(|a| a.find(&scope_case_id(scope), &step.name))
+    {
+        return answers::apply(ctx, step, op, answer, scope, report, record, start).await;
+    }
+    if ctx.options.operator.interactive {
+        return prompt::perform(ctx, step, op, scope, report, record, start).await;
+    }
+    // Nobody can perform it: fail at once rather than block the run.
     record.actor = "unattended".into();
     record.outcome = "failed".into();
     let hint = match op.role {
@@ -124,7 +149,6 @@ pub async fn perform(
     );
     record.message = Some(message.clone());
     report.operator = Some(record);
-    let _ = Value::Null;
     crate::run::step_runner::fail(
         report,
         crate::run::step_runner::failure_at(
@@ -134,4 +158,13 @@ pub async fn perform(
             message,
         ),
     );
+}
+
+/// The id of the running case (for `--answers` lookups).
+fn scope_case_id(scope: &Scope) -> String {
+    scope
+        .get("caseId")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
 }

@@ -53,6 +53,25 @@ pub async fn run_case(ctx: &RunContext, case: &Case) -> CaseReport {
         }
     }
     steps.extend(cleanup);
+    if let Some(adapter) = scope.adapter.take() {
+        let stderr = adapter.shutdown().await;
+        if let Some(f) = failure
+            .as_mut()
+            .filter(|f| f.category == FailureCategory::Operator && !stderr.trim().is_empty())
+        {
+            f.evidence.push("adapter stderr:".into());
+            f.evidence.extend(
+                stderr
+                    .lines()
+                    .rev()
+                    .take(40)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .map(str::to_string),
+            );
+        }
+    }
 
     if failure.is_none()
         && ctx.cancel.is_cancelled()

@@ -3,13 +3,15 @@
 
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Scope {
     value: Value,
     /// True while the engine performs the POS client's work (an operator's `automate` steps).
     /// Requests then say `X-Poscert-Actor: client` to the emulator, so the journal can tell the
     /// client's calls from the judge's.
     pub acting_as_client: bool,
+    /// The case's adapter harness, once its first cashier action started it.
+    pub adapter: Option<crate::operator::adapter::AdapterProcess>,
 }
 
 impl Scope {
@@ -17,6 +19,7 @@ impl Scope {
         Scope {
             value: Value::Object(initial),
             acting_as_client: false,
+            adapter: None,
         }
     }
 
