@@ -19,7 +19,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Headers worth recording (lower case), in output order. `authorization` is redacted.
-pub const RECORDED_HEADERS: [&str; 7] = [
+/// `x-poscert-actor` is poscert's own marker (`client` or `judge`): the engine's judgements
+/// skip its own checking requests.
+pub const RECORDED_HEADERS: [&str; 8] = [
+    "x-poscert-actor",
     "x-mobilepay-client-system-version",
     "x-mobilepay-merchant-vat-number",
     "x-mobilepay-idempotency-key",
