@@ -42,6 +42,7 @@ pub async fn run_case(ctx: &RunContext, case: &Case) -> CaseReport {
     }
 
     // finally: always, and not cancelled by Ctrl-C (clean-up is what Ctrl-C must not lose).
+    scope.interruptible = false;
     let cleanup = run_steps(ctx, &case.finally, Phase::Finally, &mut scope).await;
     if failure.is_none() {
         if let Some(mut f) = first_failure(&cleanup) {

@@ -79,7 +79,7 @@ pub async fn run_exec(
     let timeout = e.timeout.unwrap_or(DEFAULT_EXEC_TIMEOUT);
     let output = tokio::select! {
         out = tokio::time::timeout(timeout, child.wait_with_output()) => out,
-        _ = ctx.cancel.cancelled() => {
+        _ = ctx.cancel.cancelled(), if scope.interruptible => {
             report.status = crate::report::model::Status::Skipped;
             report.skip_reason = Some(super::step::INTERRUPTED.into());
             return;

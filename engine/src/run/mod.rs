@@ -69,8 +69,13 @@ impl Cancellation {
             notified.await;
         }
     }
-    /// Sleeps, returning false when cancelled first.
-    pub async fn sleep(&self, d: Duration) -> bool {
+    /// Sleeps, returning false when cancelled first. With `interruptible` false (clean-up in
+    /// `finally`), Ctrl-C does not cut the sleep short.
+    pub async fn sleep(&self, d: Duration, interruptible: bool) -> bool {
+        if !interruptible {
+            tokio::time::sleep(d).await;
+            return true;
+        }
         tokio::select! {
             _ = tokio::time::sleep(d) => true,
             _ = self.cancelled() => false,

@@ -172,6 +172,7 @@ fn retryable(ex: &Exchange, retry: &Retry) -> Option<String> {
 /// Sends with `retry`, recording every attempt. Returns the last exchange.
 async fn send_with_retry(
     ctx: &RunContext,
+    interruptible: bool,
     prepared: &PreparedRequest,
     retry: Option<&Retry>,
     timeout: Duration,
@@ -194,7 +195,7 @@ async fn send_with_retry(
         match again {
             Some(_) => {
                 let delay = retry.map(|r| r.delay).unwrap_or_default();
-                if !ctx.cancel.sleep(delay).await {
+                if !ctx.cancel.sleep(delay, interruptible).await {
                     return ex;
                 }
             }
@@ -327,15 +328,33 @@ pub async fn run_request(
     }
     let timeout = req.timeout.unwrap_or(ctx.options.default_timeout);
     let final_exchange = match &req.poll {
-        None => send_with_retry(ctx, &prepared, req.retry.as_ref(), timeout, "send", report).await,
+        None => {
+            send_with_retry(
+                ctx,
+                scope.interruptible,
+                &prepared,
+                req.retry.as_ref(),
+                timeout,
+                "send",
+                report,
+            )
+            .await
+        }
         Some(poll) => {
             let deadline = Instant::now() + poll.timeout;
             let mut polls = 0u32;
             loop {
                 polls += 1;
-                let ex =
-                    send_with_retry(ctx, &prepared, req.retry.as_ref(), timeout, "poll", report)
-                        .await;
+                let ex = send_with_retry(
+                    ctx,
+                    scope.interruptible,
+                    &prepared,
+                    req.retry.as_ref(),
+                    timeout,
+                    "poll",
+                    report,
+                )
+                .await;
                 let mut next_interval = match &poll.interval {
                     PollInterval::Fixed(d) => *d,
                     PollInterval::FromResponse { fallback, .. } => *fallback,
@@ -411,7 +430,7 @@ pub async fn run_request(
                         return fail(report, transport_failure(step, &ex, polls as usize));
                     }
                 }
-                if !ctx.cancel.sleep(next_interval).await {
+                if !ctx.cancel.sleep(next_interval, scope.interruptible).await {
                     report.skip_reason = Some(super::step::INTERRUPTED.into());
                     report.status = crate::report::model::Status::Skipped;
                     return;

@@ -12,6 +12,8 @@ pub struct Scope {
     pub acting_as_client: bool,
     /// The case's adapter harness, once its first cashier action started it.
     pub adapter: Option<crate::operator::adapter::AdapterProcess>,
+    /// False while `finally` runs: clean-up must finish even after Ctrl-C.
+    pub interruptible: bool,
 }
 
 impl Scope {
@@ -20,6 +22,7 @@ impl Scope {
             value: Value::Object(initial),
             acting_as_client: false,
             adapter: None,
+            interruptible: true,
         }
     }
 

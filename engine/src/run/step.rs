@@ -177,7 +177,7 @@ pub fn run_step<'a>(
                 super::request::run_request(ctx, step, req, scope, &mut report).await
             }
             Action::Wait(d) => {
-                if !ctx.options.dry_run && !ctx.cancel.sleep(*d).await {
+                if !ctx.options.dry_run && !ctx.cancel.sleep(*d, scope.interruptible).await {
                     report.status = Status::Skipped;
                     report.skip_reason = Some(INTERRUPTED.into());
                 }
