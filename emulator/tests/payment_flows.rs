@@ -556,7 +556,7 @@ async fn generated_beacon_id_and_pos_lookup() {
     assert_eq!(p["callbackAlias"], "Alias 1");
     assert_eq!(p["supportedBeaconTypes"], json!(["QR", "Bluetooth"]));
     for q in [
-        format!("merchantPosId=gen-1"),
+        "merchantPosId=gen-1".to_string(),
         format!("beaconId={beacon}"),
         format!("storeId={}", poscert_emulator::seed::CERT_STORE_ID),
     ] {
