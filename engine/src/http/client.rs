@@ -155,6 +155,36 @@ impl HttpClient {
         }
     }
 
+    /// The headers `req` would be sent with, without fetching a token (for `--dry-run`).
+    pub fn preview_headers(&self, req: &PreparedRequest) -> Vec<(String, String)> {
+        let mut headers = req.headers.clone();
+        let has = |headers: &Vec<(String, String)>, name: &str| {
+            headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
+                || req.suppressed.iter().any(|k| k.eq_ignore_ascii_case(name))
+        };
+        if req.target_headers && self.target.is_pos_url(&req.url) {
+            if !has(&headers, "authorization") {
+                headers.push(("Authorization".into(), "Bearer ***".into()));
+            }
+            if !has(&headers, "x-mobilepay-client-system-version") {
+                headers.push((
+                    "X-MobilePay-Client-System-Version".into(),
+                    self.target.client_version.clone(),
+                ));
+            }
+        } else if req.target_headers && self.target.is_simulation_url(&req.url) {
+            if let Some(c) = &self.target.simulation_credentials {
+                if !has(&headers, "x-ibm-client-id") {
+                    headers.push(("x-ibm-client-id".into(), c.client_id.clone()));
+                }
+                if !has(&headers, "x-ibm-client-secret") {
+                    headers.push(("x-ibm-client-secret".into(), "***".into()));
+                }
+            }
+        }
+        headers
+    }
+
     fn record(&self, req: &PreparedRequest, headers: &[(String, String)]) -> RequestRecord {
         RequestRecord {
             method: req.method.clone(),

@@ -92,7 +92,11 @@ pub async fn run_case(ctx: &RunContext, case: &Case) -> CaseReport {
             evidence: vec![],
         });
     }
-    finish(case, started_at, start, steps, failure)
+    let mut report = finish(case, started_at, start, steps, failure);
+    if ctx.options.dry_run && report.failure.is_none() {
+        report.status = Status::Skipped; // nothing was sent, so nothing was judged
+    }
+    report
 }
 
 fn first_failure(steps: &[StepReport]) -> Option<Failure> {

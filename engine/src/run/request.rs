@@ -314,7 +314,7 @@ pub async fn run_request(
             request: crate::report::model::RequestRecord {
                 method: prepared.method.clone(),
                 url: prepared.url.clone(),
-                headers: prepared.headers.clone(),
+                headers: ctx.http.preview_headers(&prepared),
                 body: prepared.body.clone(),
             },
             response: None,
