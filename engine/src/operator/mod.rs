@@ -118,7 +118,7 @@ pub async fn perform(
         return;
     }
     if actor == Actor::Adapter {
-        return adapter::perform(ctx, step, op, scope, report, record, start).await;
+        return adapter::perform(ctx, step, op, phase, scope, report, record, start).await;
     }
     if let Some(answer) = ctx
         .options

@@ -56,11 +56,10 @@ pub async fn run_case(ctx: &RunContext, case: &Case) -> CaseReport {
     steps.extend(cleanup);
     if let Some(adapter) = scope.adapter.take() {
         let stderr = adapter.shutdown().await;
-        if let Some(f) = failure
-            .as_mut()
-            .filter(|f| f.category == FailureCategory::Operator && !stderr.trim().is_empty())
-        {
-            f.evidence.push("adapter stderr:".into());
+        // The harness's log is the integrator's best clue to any failure of the case, not
+        // only to a protocol failure: it shows what their client did when the judge objected.
+        if let Some(f) = failure.as_mut().filter(|_| !stderr.trim().is_empty()) {
+            f.evidence.push("adapter stderr (last lines):".into());
             f.evidence.extend(
                 stderr
                     .lines()
