@@ -6,6 +6,7 @@ use super::args::{
 use super::select::select;
 use super::target_setup::prepare;
 use crate::http::HttpClient;
+use crate::operator::answers::Answers;
 use crate::operator::OperatorConfig;
 use crate::report::console::Console;
 use crate::report::model::{LoadErrorReport, RunReport, TargetInfo, REPORT_SCHEMA_VERSION};
@@ -74,6 +75,14 @@ pub async fn run(args: RunArgs) -> i32 {
         );
         return EXIT_INVALID;
     }
+    // Read before the run (and before the embedded emulator starts): a bad file is exit 2.
+    let answers = match args.answers.as_deref().map(Answers::load).transpose() {
+        Ok(a) => a.map(Arc::new),
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_INVALID;
+        }
+    };
     let mut prepared = match prepare(&args).await {
         Ok(p) => p,
         Err(e) => {
@@ -131,9 +140,11 @@ pub async fn run(args: RunArgs) -> i32 {
             cli_vars,
             default_timeout,
             operator: OperatorConfig {
-                interactive: std::io::stdin().is_terminal() && std::env::var_os("CI").is_none(),
+                interactive: std::io::stdin().is_terminal()
+                    && stdout_terminal
+                    && std::env::var_os("CI").is_none(),
                 adapter_command: args.adapter.clone(),
-                answers: None,
+                answers,
             },
         },
         cancel: cancel.clone(),

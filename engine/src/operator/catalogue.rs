@@ -60,7 +60,9 @@ pub const CATALOGUE: &[ActionSpec] = &[
     ActionSpec {
         id: "start-refund",
         role: Role::Cashier,
-        params: &["paymentId", "refundOrderId", "amount", "currencyCode"],
+        // captureRefund (default true): false stops once the refund is Reserved, so that a
+        // later cancel-refund has something to cancel (refunds case 2).
+        params: &["paymentId", "refundOrderId", "amount", "currencyCode", "captureRefund?"],
         returns: &["refundId"],
         summary: "creates the refund, polls until Reserved, captures it",
     },

@@ -9,6 +9,8 @@ pub mod adapter;
 pub mod answers;
 pub mod catalogue;
 pub mod prompt;
+pub mod terminal;
+pub mod watch;
 
 use crate::report::model::{FailureCategory, OperatorReport, Phase, StepReport};
 use crate::run::{CustomerMode, RunContext, Scope};
@@ -125,7 +127,7 @@ pub async fn perform(
         .operator
         .answers
         .as_ref()
-        .and_then(|a| a.find(&scope_case_id(scope), &step.name))
+        .and_then(|a| a.find(scope, &step.name))
     {
         return answers::apply(ctx, step, op, answer, scope, report, record, start).await;
     }
@@ -158,13 +160,4 @@ pub async fn perform(
             message,
         ),
     );
-}
-
-/// The id of the running case (for `--answers` lookups).
-fn scope_case_id(scope: &Scope) -> String {
-    scope
-        .get("caseId")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_string()
 }

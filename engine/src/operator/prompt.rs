@@ -1,33 +1,448 @@
-//! `--client operator` / `--customer human` on a terminal: show the instructions, ask for the
-//! inputs and the outcome, count down to the timeout, and let `watch` finish the step by itself.
-//! (Being built: see issue 5. Until then a person cannot be prompted.)
+//! `--client operator` / `--customer human` on a terminal: a person performs the action.
+//!
+//! Four things race, and the first to finish decides the step:
+//! - the person answers the dialogue (`terminal.rs`, on a blocking thread): done, failed, skipped;
+//! - the step's `watch` sees the expected state: done by "watch", no key needed;
+//! - the step's `timeout` passes: the step fails;
+//! - the run is interrupted (Ctrl-C as a key in the dialogue, or SIGINT): the step is skipped as
+//!   interrupted, so `finally` runs and the reports are written.
+//!
+//! Whatever wins, a dialogue that is showing is dismissed and awaited before the step ends, so the
+//! terminal is back to normal before anything else prints. One dialogue owns the terminal at a
+//! time (cases run in parallel); a case waiting for it still watches and counts down.
 
-use crate::report::model::{FailureCategory, OperatorReport, StepReport};
-use crate::run::step_runner::{fail, failure_at};
+use super::terminal::{self, Answer, Control, Outcome, Question, Reply, Screen};
+use super::watch;
+use crate::report::model::{FailureCategory, OperatorReport, Status, StepReport};
+use crate::run::step_runner::{fail, failure_at, INTERRUPTED};
 use crate::run::{RunContext, Scope};
-use crate::scenario::model::{OperatorStep, Step};
+use crate::scenario::duration::format_duration;
+use crate::scenario::model::{OperatorStep, Role, Step};
+use crate::template::Renderer;
+use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
+/// The terminal belongs to one dialogue at a time.
+static TERMINAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// How the race ended.
+enum Ending {
+    Reply(Reply),
+    Watch(StepReport),
+    Timeout,
+    Interrupted,
+}
+
 pub async fn perform(
-    _ctx: &RunContext,
+    ctx: &RunContext,
     step: &Step,
     op: &OperatorStep,
-    _scope: &mut Scope,
+    scope: &mut Scope,
     report: &mut StepReport,
     mut record: OperatorReport,
     start: Instant,
 ) {
     record.actor = "person".into();
-    record.outcome = "failed".into();
+    if ctx.cancel.is_cancelled() {
+        // Ctrl-C already asked to stop: nobody is going to do this (not even in `finally`).
+        return interrupted(report, record, start, "the run was interrupted before this step");
+    }
+    if ctx.options.dry_run {
+        record.outcome = "skipped".into();
+        record.wait_ms = 0.0;
+        report.operator = Some(record);
+        report.status = Status::Skipped;
+        report.skip_reason = Some("dry run: the operator was not prompted".into());
+        return;
+    }
+    let params = match render_params(op, scope) {
+        Ok(p) => p,
+        Err((pos, message)) => {
+            record.outcome = "failed".into();
+            record.message = Some(message.clone());
+            report.operator = Some(record);
+            return fail(
+                report,
+                failure_at(
+                    &step.location,
+                    Some(pos),
+                    FailureCategory::Configuration,
+                    message,
+                ),
+            );
+        }
+    };
+    let deadline = start + op.timeout;
+    let watch_step = op.watch.as_ref().map(|w| watch::step_for(step, w));
+    let screen = Screen {
+        header: ctx.http.redactor.redact(&header(
+            step,
+            op,
+            &params,
+            record.prompt.as_deref(),
+            watch_step.as_ref(),
+            scope,
+        )),
+        questions: op
+            .inputs
+            .iter()
+            .map(|i| Question {
+                name: i.name.clone(),
+                label: i.label.clone().unwrap_or_else(|| i.name.clone()),
+                kind: i.kind,
+            })
+            .collect(),
+        deadline,
+        redactor: ctx.http.redactor.clone(),
+        color: crate::cli::use_color(true),
+    };
+    let control = Arc::new(Control::default());
+    let showing = Arc::new(AtomicBool::new(false));
+    let phase = report.phase;
+    let mut watch_gave_up = None;
+
+    let ending = {
+        let dialogue = dialogue(ctx, screen, control.clone(), showing.clone());
+        tokio::pin!(dialogue);
+        let watching = async {
+            match &watch_step {
+                Some(w) => watch::run(ctx, w, phase, scope).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(watching);
+        let mut watch_running = watch_step.is_some();
+        let ending = loop {
+            tokio::select! {
+                biased;
+                _ = ctx.cancel.cancelled() => break Ending::Interrupted,
+                reply = &mut dialogue => break Ending::Reply(reply),
+                w = &mut watching, if watch_running => {
+                    if watch::succeeded(&w) {
+                        break Ending::Watch(w);
+                    }
+                    // The watch is a convenience: when it gives up, the person still decides.
+                    control.notice(format!(
+                        "the watch stopped without seeing it ({}); answer when the action is finished",
+                        watch::why_stopped(&w)
+                    ));
+                    watch_running = false;
+                    watch_gave_up = Some(w);
+                }
+                _ = tokio::time::sleep_until(deadline.into()) => break Ending::Timeout,
+            }
+        };
+        if !matches!(ending, Ending::Reply(_)) && showing.load(Ordering::SeqCst) {
+            control.stop(match &ending {
+                Ending::Watch(_) => "the watch saw the action happen: done, no key needed",
+                Ending::Timeout => "time is up",
+                _ => "interrupted: stopping the run; finally steps run and reports are written",
+            });
+            // Wait for the dialogue to hand the terminal back (it looks every 100 ms).
+            let _ = (&mut dialogue).await;
+        }
+        ending
+    };
+    if let Some(w) = watch_gave_up {
+        report.children.push(w);
+    }
+    let wait = format_duration(op.timeout);
+    match ending {
+        Ending::Reply(Reply::Answered {
+            answers,
+            outcome,
+            reason,
+        }) => conclude(
+            ctx, step, op, scope, report, record, start, "person", outcome, answers, reason,
+        ),
+        Ending::Reply(Reply::Interrupted) => {
+            ctx.cancel.cancel();
+            interrupted(report, record, start, "Ctrl-C during the prompt")
+        }
+        Ending::Interrupted | Ending::Reply(Reply::Dismissed) => {
+            interrupted(report, record, start, "Ctrl-C during the prompt")
+        }
+        Ending::Timeout | Ending::Reply(Reply::TimedOut) => {
+            let message = format!(
+                "the operator did not finish `{}` within {wait}{}",
+                op.action,
+                if op.watch.is_some() {
+                    ", and the watch did not see it happen"
+                } else {
+                    ""
+                }
+            );
+            record.outcome = "timeout".into();
+            finish_failed(
+                report,
+                record,
+                start,
+                step,
+                FailureCategory::Timeout,
+                message,
+            )
+        }
+        Ending::Reply(Reply::Unavailable(e)) => {
+            let message = format!(
+                "cannot prompt the operator for `{}` on this terminal: {e}",
+                op.action
+            );
+            record.outcome = "failed".into();
+            finish_failed(
+                report,
+                record,
+                start,
+                step,
+                FailureCategory::Operator,
+                message,
+            )
+        }
+        Ending::Watch(w) => {
+            record.actor = "watch".into();
+            record.outcome = "done".into();
+            for c in &w.captures {
+                record.values.insert(c.name.clone(), c.value.clone());
+            }
+            record.message = Some("the watch saw the expected state; no key was pressed".into());
+            record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
+            report.operator = Some(record);
+            report.children.push(w);
+        }
+    }
+}
+
+/// Owns the terminal for one dialogue: waits its turn, quiets the progress bar, runs the
+/// blocking dialogue, and gives everything back.
+async fn dialogue(
+    ctx: &RunContext,
+    screen: Screen,
+    control: Arc<Control>,
+    showing: Arc<AtomicBool>,
+) -> Reply {
+    let _turn = TERMINAL.lock().await;
+    showing.store(true, Ordering::SeqCst);
+    let _quiet = Quiet::new(ctx);
+    let handle = tokio::task::spawn_blocking(move || terminal::ask(&screen, &control));
+    let reply = handle.await.unwrap_or_else(|e| {
+        Reply::Unavailable(format!("the prompt stopped unexpectedly: {e}"))
+    });
+    showing.store(false, Ordering::SeqCst);
+    reply
+}
+
+/// The console's progress bar stays off the terminal while a dialogue shows.
+struct Quiet<'a>(&'a RunContext);
+
+impl<'a> Quiet<'a> {
+    fn new(ctx: &'a RunContext) -> Self {
+        ctx.progress.pause(true);
+        Quiet(ctx)
+    }
+}
+
+impl Drop for Quiet<'_> {
+    fn drop(&mut self) {
+        self.0.progress.pause(false);
+    }
+}
+
+/// Records what a person (at the terminal or through `--answers`) reported: values become case
+/// variables (secret ones registered with the redactor and shown as `***`), `failed` fails the
+/// step as a verdict on the client, `skipped` skips it as not applicable.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn conclude(
+    ctx: &RunContext,
+    step: &Step,
+    op: &OperatorStep,
+    scope: &mut Scope,
+    report: &mut StepReport,
+    mut record: OperatorReport,
+    start: Instant,
+    actor: &str,
+    outcome: Outcome,
+    answers: Vec<Answer>,
+    reason: Option<String>,
+) {
+    for a in answers {
+        if a.secret {
+            match &a.value {
+                Value::String(s) => ctx.http.redactor.add(s),
+                other => ctx.http.redactor.add(&other.to_string()),
+            };
+        }
+        record.values.insert(
+            a.name.clone(),
+            if a.secret {
+                Value::String(crate::report::redact::MASK.into())
+            } else {
+                a.value.clone()
+            },
+        );
+        scope.set(&a.name, a.value);
+    }
+    record.actor = actor.into();
+    record.outcome = outcome.as_str().into();
+    record.message = reason.clone();
     record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
-    let message = format!(
-        "terminal prompts are not available yet; cannot ask for `{}`",
-        op.action
-    );
+    report.operator = Some(record);
+    let because = reason.map(|r| format!(": {r}")).unwrap_or_default();
+    match outcome {
+        Outcome::Done => {}
+        Outcome::Failed => fail(
+            report,
+            failure_at(
+                &step.location,
+                None,
+                FailureCategory::Assertion,
+                format!("the operator reported that `{}` failed{because}", op.action),
+            ),
+        ),
+        Outcome::Skipped => {
+            report.status = Status::Skipped;
+            report.skip_reason = Some(format!(
+                "the operator skipped `{}` as not applicable{because}",
+                op.action
+            ));
+        }
+    }
+}
+
+fn interrupted(report: &mut StepReport, mut record: OperatorReport, start: Instant, why: &str) {
+    record.outcome = "interrupted".into();
+    record.message = Some(why.into());
+    record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
+    report.operator = Some(record);
+    report.status = Status::Skipped;
+    report.skip_reason = Some(INTERRUPTED.into());
+}
+
+fn finish_failed(
+    report: &mut StepReport,
+    mut record: OperatorReport,
+    start: Instant,
+    step: &Step,
+    category: FailureCategory,
+    message: String,
+) {
     record.message = Some(message.clone());
+    record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
     report.operator = Some(record);
     fail(
         report,
-        failure_at(&step.location, None, FailureCategory::Operator, message),
+        failure_at(&step.location, None, category, message),
     );
+}
+
+type Params = Vec<(String, Value)>;
+
+fn render_params(
+    op: &OperatorStep,
+    scope: &Scope,
+) -> Result<Params, (crate::scenario::yaml::Pos, String)> {
+    let r = Renderer::global();
+    op.params
+        .iter()
+        .map(|(name, node)| {
+            r.render_node(node, scope.as_value())
+                .map(|v| (name.clone(), v))
+                .map_err(|e| (node.pos, format!("params {name}: {e}")))
+        })
+        .collect()
+}
+
+/// The instructions block: which case and step, what to do, with what, and for how long.
+fn header(
+    step: &Step,
+    op: &OperatorStep,
+    params: &Params,
+    prompt: Option<&str>,
+    watch_step: Option<&Step>,
+    scope: &Scope,
+) -> String {
+    let text = |name: &str| {
+        scope
+            .get(name)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let role = match op.role {
+        Role::Cashier => "cashier",
+        Role::Customer => "customer",
+    };
+    let mut out = format!(
+        "== operator action: {role} `{}` ==\ncase:    {} ({})\nstep:    {} ({})\n",
+        op.action,
+        text("caseName"),
+        text("caseId"),
+        step.name,
+        step.location
+    );
+    if let Some(p) = prompt.map(str::trim).filter(|p| !p.is_empty()) {
+        out.push('\n');
+        for line in p.lines() {
+            out.push_str("  ");
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    if let Some(spec) = super::catalogue::find(op.role, &op.action) {
+        let then = match op.role {
+            Role::Cashier => "then the client",
+            Role::Customer => "that is:",
+        };
+        out.push_str(&format!("action:  {} ({then} {})\n", op.action, spec.summary));
+    }
+    let shown: Vec<String> = params
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| match v {
+            Value::String(s) => format!("{k}={s}"),
+            other => format!("{k}={other}"),
+        })
+        .collect();
+    if !shown.is_empty() {
+        out.push_str(&format!("params:  {}\n", shown.join(", ")));
+    }
+    if op.role == Role::Customer {
+        out.push_str(&test_user(params));
+    }
+    if let Some(w) = watch_step {
+        if let crate::scenario::model::Action::Request(req) = &w.action {
+            let url = Renderer::global()
+                .render_str(&req.url.text, scope.as_value())
+                .unwrap_or_else(|_| req.url.text.clone());
+            out.push_str(&format!(
+                "watch:   {} {url}: the step completes by itself once the API shows it\n",
+                req.method
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "time:    {} (Ctrl-C stops the run; finally steps still run)\n",
+        format_duration(op.timeout)
+    ));
+    out
+}
+
+/// The sandbox test user to act as, and how to log on in the test app (notes §8.2, §8.3).
+fn test_user(params: &Params) -> String {
+    let phone = params
+        .iter()
+        .find(|(k, _)| k == "phoneNumber")
+        .and_then(|(_, v)| v.as_str().map(str::to_string).or(Some(v.to_string())))
+        .filter(|p| !p.is_empty() && p != "null");
+    let mut out = String::new();
+    match phone {
+        Some(p) => out.push_str(&format!("user:    the test user {p} in the MobilePay sandbox test app\n")),
+        None => out.push_str("user:    a sandbox test user (e.g. +4520031801) in the MobilePay sandbox test app\n"),
+    }
+    out.push_str(
+        "app:     log on: \"Log on (existing user)\", the phone number above, SSN (fresh install only) \
+         DK 000000-0000 / FI 00000000000, PIN 1234, activation code 123456\n",
+    );
+    out
 }

@@ -17,6 +17,8 @@ pub struct Console {
     verbose: bool,
     redactor: Redactor,
     lock: Mutex<()>,
+    /// Lines held back while an operator prompt owns the terminal (`Some` while paused).
+    held: Mutex<Option<Vec<String>>>,
 }
 
 impl Console {
@@ -42,6 +44,7 @@ impl Console {
             verbose,
             redactor,
             lock: Mutex::new(()),
+            held: Mutex::new(None),
         }
     }
 
@@ -56,6 +59,10 @@ impl Console {
     /// Prints a line above the progress bar (or plainly), redacted.
     pub fn line(&self, text: &str) {
         let text = self.redactor.redact(text);
+        if let Some(held) = self.held.lock().ok().as_mut().and_then(|h| h.as_mut()) {
+            held.push(text);
+            return;
+        }
         let _guard = self.lock.lock();
         match &self.bar {
             Some(bar) => bar.println(text.trim_end_matches('\n')),
@@ -98,6 +105,29 @@ impl Console {
 }
 
 impl Progress for Console {
+    fn pause(&self, paused: bool) {
+        let Ok(mut held) = self.held.lock() else {
+            return;
+        };
+        if paused {
+            if let Some(bar) = &self.bar {
+                bar.disable_steady_tick();
+                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            }
+            held.get_or_insert_with(Vec::new);
+            return;
+        }
+        let lines = held.take().unwrap_or_default();
+        drop(held);
+        if let Some(bar) = &self.bar {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+        for l in lines {
+            self.line(&l);
+        }
+    }
+
     fn case_started(&self, case: &Case) {
         if let Some(bar) = &self.bar {
             bar.set_message(format!("{} / {}", case.feature, case.name));

@@ -87,6 +87,8 @@ impl Cancellation {
 pub trait Progress: Send + Sync {
     fn case_started(&self, _case: &Case) {}
     fn case_finished(&self, _report: &CaseReport) {}
+    /// A prompt takes the terminal (true) or gives it back (false): stop drawing meanwhile.
+    fn pause(&self, _paused: bool) {}
 }
 
 pub struct NoProgress;
