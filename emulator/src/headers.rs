@@ -1,7 +1,8 @@
 //! The PoS header rules of notes §2.2 and §9.2, in their order: the bearer token (401), then
 //! `X-MobilePay-Client-System-Version` (1153 missing, 1157 duplicated, 1161 invalid), then the
 //! merchant VAT (1151, 1155, 1159, and 1182 for the token's `merchant_vat` claim), then, on
-//! the four creating endpoints, `X-MobilePay-Idempotency-Key` (1164, 1163, 1162).
+//! the four creating endpoints, `X-MobilePay-Idempotency-Key` (1164 missing or empty, 1163,
+//! 1162).
 //!
 //! The result is the [`Caller`]: which integrator acts for which merchant, the owner of
 //! everything it creates and the scope of its idempotency keys.
@@ -95,6 +96,7 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     match single(headers, IDEMPOTENCY_KEY) {
         Err(()) => Err(ErrorCode::DuplicatedIdempotencyKey.into()),
         Ok(None) => Err(ErrorCode::MissingIdempotencyKey.into()),
+        Ok(Some(k)) if k.trim().is_empty() => Err(ErrorCode::MissingIdempotencyKey.into()),
         Ok(Some(k)) if !is_valid_idempotency_key(k) => Err(ErrorCode::InvalidIdempotencyKey.into()),
         Ok(Some(k)) => Ok(k.to_string()),
     }

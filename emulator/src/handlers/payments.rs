@@ -181,7 +181,7 @@ pub fn list(
     let pos_id = guid_param(req, "posId")?;
     let order_id = req.query_param("orderId").filter(|s| !s.is_empty());
     let captured = match req.query_param("state").as_deref() {
-        None | Some("") => false,
+        None => false,
         Some("Captured") => true,
         Some(other) => {
             return Err(ErrorCode::BadRequest.with(format!(
