@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod http;
 pub mod identity;
 pub mod operator;
