@@ -16,7 +16,6 @@ use super::watch;
 use crate::report::model::{FailureCategory, OperatorReport, Status, StepReport};
 use crate::run::step_runner::{fail, failure_at, INTERRUPTED};
 use crate::run::{RunContext, Scope};
-use crate::scenario::duration::format_duration;
 use crate::scenario::model::{OperatorStep, Role, Step};
 use crate::template::Renderer;
 use serde_json::Value;
@@ -148,7 +147,7 @@ pub async fn perform(
     if let Some(w) = watch_gave_up {
         report.children.push(w);
     }
-    let wait = format_duration(op.timeout);
+    let wait = human_duration(op.timeout);
     match ending {
         Ending::Reply(Reply::Answered {
             answers,
@@ -423,7 +422,7 @@ fn header(
     }
     out.push_str(&format!(
         "time:    {} (Ctrl-C stops the run; finally steps still run)\n",
-        format_duration(op.timeout)
+        human_duration(op.timeout)
     ));
     out
 }
@@ -445,4 +444,14 @@ fn test_user(params: &Params) -> String {
          DK 000000-0000 / FI 00000000000, PIN 1234, activation code 123456\n",
     );
     out
+}
+
+/// `3m` rather than `180s`: how a person (and the case file) says it.
+fn human_duration(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    if secs >= 60 && secs % 60 == 0 && d.subsec_nanos() == 0 {
+        format!("{}m", secs / 60)
+    } else {
+        crate::scenario::duration::format_duration(d)
+    }
 }

@@ -246,6 +246,7 @@ impl Dialogue<'_> {
                 _ => continue,
             };
             self.line.push_str(chosen.as_str());
+            self.draw();
             self.finish_line();
             return Ok(chosen);
         }
