@@ -324,12 +324,13 @@ class PaymentJob(threading.Thread):
 class RefundJob(threading.Thread):
     """Follows one refund: polls at the API's pace until Reserved, captures it, stops."""
 
-    def __init__(self, harness, refund_id):
+    def __init__(self, harness, refund_id, capture=True):
         super().__init__(daemon=True, name="refund-" + refund_id[:8])
         self.h = harness
         self.refund_id = refund_id
         self.lock = threading.Lock()
         self.cancelled = False
+        self.capture = capture
         self.delay = 0.1
 
     def poll_once(self):
@@ -349,6 +350,9 @@ class RefundJob(threading.Thread):
             log("refund %s is %s; stop polling" % (self.refund_id[:8], status))
             return False
         if status == "Reserved":
+            if not self.capture:
+                log("refund %s is Reserved; left for the cashier to cancel (captureRefund: false)" % self.refund_id[:8])
+                return False
             with self.lock:
                 if self.cancelled:
                     return True
@@ -591,7 +595,7 @@ class Harness:
         if resp.status != 200:
             raise ActionFailed("could not create the refund: " + resp.describe())
         refund_id = resp.body["refundId"]
-        job = RefundJob(self, refund_id)
+        job = RefundJob(self, refund_id, capture=p.get("captureRefund") is not False)
         self.refunds[refund_id] = job
         job.start()
         return "done", {"refundId": refund_id}, None

@@ -306,7 +306,7 @@ impl AdapterProcess {
     fn kill_group(&self) {
         #[cfg(unix)]
         if let Some(pgid) = self.pgid.filter(|p| *p > 0) {
-            let _ = pgid;
+            unix::kill_process_group(pgid);
         }
     }
 }
@@ -389,7 +389,10 @@ async fn read_stderr(err: tokio::process::ChildStderr, tail: Arc<Mutex<VecDeque<
                 let text = String::from_utf8_lossy(&buf);
                 let text = text.trim_end_matches(['\n', '\r']);
                 let line: String = if text.chars().count() > STDERR_LINE_CHARS {
-                    text.chars().take(STDERR_LINE_CHARS).chain("…".chars()).collect()
+                    text.chars()
+                        .take(STDERR_LINE_CHARS)
+                        .chain("…".chars())
+                        .collect()
                 } else {
                     text.to_string()
                 };
@@ -733,8 +736,7 @@ mod tests {
         .unwrap();
         assert_eq!(ok.outcome, Outcome::Done);
         assert_eq!(ok.values["paymentId"], "p");
-        let bad = parse_answer(&json!({"id": 1, "outcome": "ok"}), 1, "start-payment")
-            .unwrap_err();
+        let bad = parse_answer(&json!({"id": 1, "outcome": "ok"}), 1, "start-payment").unwrap_err();
         assert!(bad.contains("outcome \"ok\""), "{bad}");
         let bad = parse_answer(
             &json!({"id": 1, "outcome": "done", "values": [1]}),
