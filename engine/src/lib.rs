@@ -6,6 +6,7 @@
 //! - [`http`]: targets, tokens, sending; [`run`]: the executor; [`operator`]: who plays whom;
 //! - [`report`]: console, JSON, JUnit and redaction; [`cli`]: the command line.
 
+pub mod approval;
 pub mod check;
 pub mod cli;
 pub mod config;

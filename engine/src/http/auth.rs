@@ -6,7 +6,8 @@ use crate::report::redact::Redactor;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
-/// Refresh this long before the token says it expires.
+/// Refresh this long before the token says it expires (at most a tenth of its lifetime, so a
+/// short-lived token is still reused).
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
@@ -52,7 +53,12 @@ impl TokenCache {
         let (token, lifetime) = fetch(client, target, redactor).await?;
         self.fetched
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        *guard = Some((token.clone(), Instant::now() + lifetime));
+        // Stored as the refresh deadline plus the margin, so the check above stays one compare.
+        let margin = EXPIRY_MARGIN.min(lifetime / 10);
+        *guard = Some((
+            token.clone(),
+            Instant::now() + lifetime - margin + EXPIRY_MARGIN,
+        ));
         Ok(token)
     }
 
@@ -63,6 +69,22 @@ impl TokenCache {
             *guard = None;
         }
     }
+}
+
+/// Does the token carry a `merchant_vat` claim (notes §2.1)? Only a JWT can tell; for an opaque
+/// token the answer is `false`, so the caller sends `X-MobilePay-Merchant-VAT-Number`, which is
+/// harmless when it agrees with the claim and required when there is none.
+pub fn has_merchant_vat_claim(token: &str) -> bool {
+    use base64::Engine;
+    let mut parts = token.split('.');
+    let (Some(_), Some(claims), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(claims.trim_end_matches('='))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_some_and(|c| c["merchant_vat"].as_str().is_some_and(|v| !v.is_empty()))
 }
 
 async fn fetch(
@@ -104,6 +126,32 @@ async fn fetch(
         .ok_or_else(|| AuthError::BadResponse("no access_token".into()))?
         .to_string();
     redactor.add(&token);
-    let lifetime = json["expires_in"].as_u64().unwrap_or(3600);
+    // Capped at a day: a huge `expires_in` must not overflow the clock arithmetic above.
+    let lifetime = json["expires_in"].as_u64().unwrap_or(3600).min(86_400);
     Ok((token, Duration::from_secs(lifetime)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn jwt(claims: &str) -> String {
+        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.sig",
+            e.encode(r#"{"alg":"HS256"}"#),
+            e.encode(claims)
+        )
+    }
+
+    #[test]
+    fn the_vat_claim_is_read_from_a_jwt() {
+        assert!(has_merchant_vat_claim(&jwt(
+            r#"{"merchant_vat":"DK90000028"}"#
+        )));
+        assert!(!has_merchant_vat_claim(&jwt(r#"{"client_id":"x"}"#)));
+        assert!(!has_merchant_vat_claim(&jwt(r#"{"merchant_vat":""}"#)));
+        assert!(!has_merchant_vat_claim("opaque-token"));
+    }
 }

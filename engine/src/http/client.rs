@@ -220,6 +220,16 @@ impl HttpClient {
                         message: e.to_string(),
                     })?;
                 headers.push(("Authorization".into(), format!("Bearer {token}")));
+                // Notes §2.2: the VAT header is needed only when the token is not tied to a
+                // merchant.
+                if !super::auth::has_merchant_vat_claim(&token)
+                    && !has(headers, "x-mobilepay-merchant-vat-number")
+                {
+                    headers.push((
+                        "X-MobilePay-Merchant-VAT-Number".into(),
+                        target.merchant_vat.clone(),
+                    ));
+                }
                 token_used = Some(token);
             }
             if !has(headers, "x-mobilepay-client-system-version") {
