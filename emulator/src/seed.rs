@@ -95,6 +95,12 @@ pub struct TestUser {
     pub payment_source: PaymentSource,
     pub feature: String,
     pub behaviour: Behaviour,
+    /// Precomputed `customerToken` (not part of the seed JSON).
+    #[serde(skip)]
+    token: String,
+    /// Precomputed `customerReceiptToken` (not part of the seed JSON).
+    #[serde(skip)]
+    receipt_token: String,
 }
 
 impl TestUser {
@@ -110,22 +116,40 @@ impl TestUser {
         self.behaviour == Behaviour::PartialCapture
     }
 
+    fn new(
+        phone_number: String,
+        country: &str,
+        payment_source: PaymentSource,
+        feature: &str,
+        behaviour: Behaviour,
+    ) -> TestUser {
+        use sha2::{Digest, Sha256};
+        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let token = hex(&Sha256::digest(phone_number.as_bytes())[..20]);
+        let receipt_token = if behaviour == Behaviour::Receipt {
+            hex(&Sha256::digest(format!("receipt:{phone_number}").as_bytes())[..16])
+        } else {
+            String::new()
+        };
+        TestUser {
+            phone_number,
+            country: country.into(),
+            payment_source,
+            feature: feature.into(),
+            behaviour,
+            token,
+            receipt_token,
+        }
+    }
+
     /// A stable 40-hex-digit customer token derived from the phone number.
     pub fn customer_token(&self) -> String {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(self.phone_number.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        hex[..40].to_string()
+        self.token.clone()
     }
 
     /// A 32-hex-digit receipt token for the receipt user, `""` (no token) for the others.
     pub fn customer_receipt_token(&self) -> String {
-        if self.behaviour != Behaviour::Receipt {
-            return String::new();
-        }
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(format!("receipt:{}", self.phone_number).as_bytes());
-        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+        self.receipt_token.clone()
     }
 
     /// Whether this user's card is refused by the restrictions (the payment stays `IssuedToUser`).
@@ -210,13 +234,13 @@ fn users() -> Vec<TestUser> {
     for (country, prefix) in [("DK", "+45200318"), ("FI", "+3582003180")] {
         for (dk, fi, source, feature, behaviour) in rows {
             let suffix = if country == "DK" { dk } else { fi };
-            out.push(TestUser {
-                phone_number: format!("{prefix}{suffix}"),
-                country: country.into(),
-                payment_source: source,
-                feature: feature.into(),
+            out.push(TestUser::new(
+                format!("{prefix}{suffix}"),
+                country,
+                source,
+                feature,
                 behaviour,
-            });
+            ));
         }
     }
     out
