@@ -12,7 +12,8 @@
 //!     values:                                # optional: become case variables, like typed
 //!       receiptNumber: "R-1042"              # inputs; templates such as {{orderId}} are
 //!       amountShown: 12.5                    # rendered in the case's scope
-//!     message: "receipt printed"             # optional: the reason, recorded in the reports
+//!     message: "receipt {{receiptNumber}}"   # optional: the reason, recorded in the reports
+//!                                            # (rendered like the values)
 //! ```
 //!
 //! The file is read and checked before the run starts; a mistake stops the run with exit code 2
@@ -276,6 +277,19 @@ pub async fn apply(
             secret,
         });
     }
+    let message = match &answer.message {
+        None => None,
+        Some(m) => match Renderer::global().render_str(m, scope.as_value()) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                let message = format!(
+                    "the answer for `{}` ({at}) cannot be rendered: message: {e}",
+                    op.action
+                );
+                return refuse(report, record, step, start, message);
+            }
+        },
+    };
     if answer.outcome == Outcome::Done {
         let missing: Vec<&str> = op
             .inputs
@@ -312,7 +326,7 @@ pub async fn apply(
         "answers",
         answer.outcome,
         values,
-        answer.message.clone(),
+        message,
     );
 }
 
@@ -331,7 +345,12 @@ fn refuse(
     report.operator = Some(record);
     fail(
         report,
-        failure_at(&step.location, None, FailureCategory::Configuration, message),
+        failure_at(
+            &step.location,
+            None,
+            FailureCategory::Configuration,
+            message,
+        ),
     );
 }
 
@@ -351,7 +370,10 @@ mod tests {
         .unwrap();
         assert_eq!(a.entries.len(), 1);
         let e = &a.entries[0];
-        assert_eq!((e.case.as_str(), e.step.as_str()), ("payments/01-x", "Start"));
+        assert_eq!(
+            (e.case.as_str(), e.step.as_str()),
+            ("payments/01-x", "Start")
+        );
         assert_eq!(e.outcome, Outcome::Failed);
         assert_eq!(e.values[0].0, "n");
         assert_eq!(e.message.as_deref(), Some("no receipt"));
@@ -370,7 +392,10 @@ mod tests {
         let e = parse("answers:\n  - case: a\n    outcome: done\n").unwrap_err();
         assert_eq!(e, "answers.yaml:2:5: missing required key `step`");
         let e = parse("answer: []\n").unwrap_err();
-        assert!(e.starts_with("answers.yaml:1:1: unknown key `answer`"), "{e}");
+        assert!(
+            e.starts_with("answers.yaml:1:1: unknown key `answer`"),
+            "{e}"
+        );
         let e = parse(
             "answers:\n  - { case: a, step: b, outcome: done }\n  - { case: a, step: b, outcome: failed }\n",
         )
@@ -379,9 +404,20 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/answers.yaml");
+        let answers = Answers::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(answers.entries.len(), 3);
+    }
+
+    #[test]
     fn cases_match_by_id_its_tail_or_name() {
         let id = "scenarios/payments/01-complete";
-        assert!(case_matches("scenarios/payments/01-complete", id, "Complete"));
+        assert!(case_matches(
+            "scenarios/payments/01-complete",
+            id,
+            "Complete"
+        ));
         assert!(case_matches("payments/01-complete", id, "Complete"));
         assert!(case_matches("payments/01-complete.yaml", id, "Complete"));
         assert!(case_matches("Complete", id, "Complete"));
