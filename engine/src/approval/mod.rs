@@ -12,6 +12,7 @@ pub mod certificate;
 pub mod digest;
 pub mod failure;
 pub mod ledger;
+pub mod session;
 pub mod status;
 
 use crate::report::model::{RunReport, Status};

@@ -182,7 +182,7 @@ impl StatusReport {
         if !self.rehearsals.is_empty() {
             t.push_str("\nRehearsals (passed, but they do not certify: emulator, custom target or reference client):\n");
             for e in &self.rehearsals {
-                t.push_str(&line(e).trim_end_matches('\n').to_string());
+                t.push_str(line(e).trim_end_matches('\n'));
                 t.push_str(&format!(
                     "  [{} target, {} client]\n",
                     e.target, e.client_mode
@@ -191,7 +191,7 @@ impl StatusReport {
         }
         t.push_str(&format!("\nVersion {}:\n", self.version));
         for f in &self.features {
-            t.push_str(&format!("  {:<38} {}", f.feature, f.explanation));
+            t.push_str(&format!("  {:<36} {}", f.feature, f.explanation));
             if f.rehearsed && f.need != Need::Certified {
                 t.push_str(" (a rehearsal of this version passed; rehearsals do not count)");
             }

@@ -66,6 +66,25 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         refund_poll_delay_ms: u64,
     },
+    /// Which versions are certified for which features, and whether this version needs a new
+    /// certification (exit 0: certified or only recommended, 1: required, 2: bad config or ledger).
+    Status {
+        /// The configuration file (default: poscert.yaml in the current folder)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The ledger (default: reports.ledger in poscert.yaml, else .poscert/ledger.json)
+        #[arg(long, value_name = "FILE")]
+        ledger: Option<PathBuf>,
+        /// The version to judge (default: identity.version in poscert.yaml)
+        #[arg(long, value_name = "VERSION")]
+        client_version: Option<String>,
+        /// Features to judge (comma-separated; default: poscert.yaml's features, else those in the ledger)
+        #[arg(long, value_delimiter = ',', value_name = "FEATURES")]
+        feature: Vec<String>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -103,9 +122,16 @@ pub enum CustomerArg {
 pub struct RunArgs {
     /// Case files or folders, searched recursively (default: scenarios)
     pub paths: Vec<PathBuf>,
-    /// emulator (default, embedded), sandbox, or a base URL such as http://127.0.0.1:8080
-    #[arg(long, default_value = "emulator")]
-    pub target: String,
+    /// emulator (the default, embedded), sandbox, a base URL such as http://127.0.0.1:8080, or
+    /// a target named in poscert.yaml (whose `target:` is the default when this is not given)
+    #[arg(long, value_name = "TARGET")]
+    pub target: Option<String>,
+    /// The configuration file (default: poscert.yaml in the current folder, when there is one)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The ledger of certified versions (default: reports.ledger in poscert.yaml, else .poscert/ledger.json)
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
     /// Who plays the POS client
     #[arg(long, value_enum, default_value_t = ClientArg::Reference)]
     pub client: ClientArg,

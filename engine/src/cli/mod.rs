@@ -1,5 +1,5 @@
 //! The `poscert-engine` command line: run (the default), `validate`, `list`, `emulator`,
-//! `completions`. Each returns an exit code; `main.rs` only calls [`main`].
+//! `status`, `completions`. Each returns an exit code; `main.rs` only calls [`main`].
 
 pub mod args;
 mod list;
@@ -45,6 +45,19 @@ pub fn main() -> i32 {
                 poll_delay_ms,
                 refund_poll_delay_ms,
             }) => target_setup::serve_emulator(port, poll_delay_ms, refund_poll_delay_ms).await,
+            Some(Command::Status {
+                config,
+                ledger,
+                client_version,
+                feature,
+                json,
+            }) => crate::approval::status::command(
+                config.as_deref(),
+                ledger.as_deref(),
+                client_version.as_deref(),
+                &feature,
+                json,
+            ),
             Some(Command::Completions { shell }) => {
                 clap_complete::generate(
                     shell,

@@ -23,6 +23,15 @@ pub async fn run(args: RunArgs) -> i32 {
     let clock = Instant::now();
     let stdout_terminal = std::io::stdout().is_terminal();
     let color = super::use_color(stdout_terminal);
+    // poscert.yaml first: a configuration error stops the run before anything starts.
+    let config = match crate::config::discover(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("{}", e.render());
+            return EXIT_INVALID;
+        }
+    };
+    let args = with_config_defaults(args, config.as_ref());
     let paths = super::default_paths(args.paths.clone());
 
     let suite = load_paths(&paths);
@@ -37,6 +46,8 @@ pub async fn run(args: RunArgs) -> i32 {
             message: e.message(),
         })
         .collect();
+    let loaded_per_feature =
+        crate::approval::count_by_feature(suite.cases.iter().map(|c| c.feature.as_str()));
     let cases = match select(&args.selection, &suite.features, suite.cases) {
         Ok(c) => c,
         Err(e) => {
@@ -83,13 +94,19 @@ pub async fn run(args: RunArgs) -> i32 {
             return EXIT_INVALID;
         }
     };
-    let mut prepared = match prepare(&args).await {
+    let needs_simulation =
+        args.customer == CustomerArg::Simulated && super::target_setup::uses_customer(&cases);
+    let mut prepared = match prepare(&args, config.as_ref(), needs_simulation).await {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprint!("{e}");
             return EXIT_INVALID;
         }
     };
+    // What a certificate would vouch for, taken before the cases are handed to the runner.
+    let approval_input = (config.is_some() && !args.dry_run).then(|| {
+        crate::approval::session::Pending::new(&cases, &suite.features, loaded_per_feature)
+    });
     let redactor = Redactor::new();
     let target = Arc::new(std::mem::replace(
         &mut prepared.target,
@@ -195,7 +212,9 @@ pub async fn run(args: RunArgs) -> i32 {
         },
         client_mode: format!("{client_mode:?}").to_lowercase(),
         customer_mode: format!("{customer_mode:?}").to_lowercase(),
-        identity: None,
+        identity: config
+            .as_ref()
+            .map(|c| crate::approval::session::report_identity(c, &target.client_version)),
         summary,
         cases: case_reports,
         load_errors,
@@ -203,7 +222,7 @@ pub async fn run(args: RunArgs) -> i32 {
     };
 
     if args.dry_run {
-        print_dry_run(&report, &redactor);
+        print_dry_run(&report, &redactor, &target);
     }
     let mut write_failed = false;
     let json_path = args
@@ -233,6 +252,33 @@ pub async fn run(args: RunArgs) -> i32 {
     for p in [&json_path, &junit_path].into_iter().flatten() {
         console.line(&format!("report: {}", p.display()));
     }
+    // Approval: a certificate and a ledger entry, or a failure report (issue 6).
+    match (&config, approval_input) {
+        (Some(config), Some(input)) => {
+            let lines = input.finish(
+                config,
+                &report,
+                &target,
+                prepared.official_host,
+                crate::approval::session::Paths {
+                    report_dir: args.report_dir.as_deref(),
+                    ledger: args.ledger.as_deref(),
+                },
+                &redactor,
+            );
+            for line in &lines.info {
+                console.line(line);
+            }
+            for line in &lines.errors {
+                eprintln!("error: {line}");
+                write_failed = true;
+            }
+        }
+        _ if !args.dry_run && report.all_passed() && report.load_errors.is_empty() => {
+            console.line("certificate: none (no poscert.yaml to say which client this is; see examples/poscert.yaml)");
+        }
+        _ => {}
+    }
     if let Some(emulator) = prepared.emulator.take() {
         emulator.shutdown().await;
     }
@@ -247,8 +293,34 @@ pub async fn run(args: RunArgs) -> i32 {
     }
 }
 
-/// `--dry-run`: every rendered request, redacted, in order.
-fn print_dry_run(report: &RunReport, redactor: &Redactor) {
+/// Fills what the command line left unsaid from poscert.yaml: command-line flags win.
+fn with_config_defaults(mut args: RunArgs, config: Option<&crate::config::Config>) -> RunArgs {
+    let Some(c) = config else {
+        return args;
+    };
+    if args.adapter.is_none() {
+        args.adapter = c.adapter.as_ref().map(|a| a.value.clone());
+    }
+    if args.selection.feature.is_empty() {
+        args.selection.feature = c.features.iter().map(|f| f.value.clone()).collect();
+    }
+    // `--report-dir` on the command line also beats the file's individual report paths.
+    let cli_dir = args.report_dir.is_some();
+    if args.report_json.is_none() && !cli_dir {
+        args.report_json = c.reports.json.clone();
+    }
+    if args.report_junit.is_none() && !cli_dir {
+        args.report_junit = c.reports.junit.clone();
+    }
+    if args.report_dir.is_none() {
+        args.report_dir = c.reports.dir.clone();
+    }
+    args
+}
+
+/// `--dry-run`: every rendered request, redacted, in order, after the token request the run
+/// would make first.
+fn print_dry_run(report: &RunReport, redactor: &Redactor, target: &crate::http::Target) {
     fn walk(steps: &[crate::report::model::StepReport], out: &mut String) {
         for s in steps {
             for a in &s.attempts {
@@ -269,6 +341,10 @@ fn print_dry_run(report: &RunReport, redactor: &Redactor) {
         }
     }
     let mut out = String::new();
+    out.push_str(&format!(
+        "== Integrator token (fetched once and reused until shortly before it expires; again after a 401)\n  POST {}\n  Authorization: Basic ***\n  Content-Type: application/x-www-form-urlencoded\n  grant_type=client_credentials&merchant_vat={}\n\n",
+        target.token_url, target.merchant_vat
+    ));
     for c in &report.cases {
         out.push_str(&format!("== {} ({})\n", c.name, c.file));
         walk(&c.steps, &mut out);

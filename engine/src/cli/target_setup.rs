@@ -1,55 +1,113 @@
 //! Builds the run's target: the embedded emulator (started on a free loopback port with a fresh
-//! secret per run), MobilePay's sandbox (credentials from the environment), or a custom URL
-//! (our standalone emulator is recognised by its `/_emulator/seed` and needs no credentials).
+//! secret per run), MobilePay's sandbox (credentials from the environment or the secrets file
+//! named in poscert.yaml), a target named in poscert.yaml, or a custom URL (our standalone
+//! emulator is recognised by its `/_emulator/seed` and needs no credentials).
+//!
+//! Errors come back rendered (`error: …`, with `--> poscert.yaml:LINE:COL` when the problem is
+//! written there), ready for stderr.
 
 use super::args::{ClientArg, RunArgs, EXIT_INTERRUPTED, EXIT_INVALID};
+use crate::config::model::CERTIFICATION_VATS;
+use crate::config::{resolve_credentials, Config, CredentialError, CredentialKind};
 use crate::http::target::{Credentials, Target, SANDBOX_HOST};
-use crate::scenario::model::TargetKind;
+use crate::scenario::model::{Action, Case, Role, Step, TargetKind};
 use poscert_emulator::{Emulator, EmulatorConfig};
 
-/// The environment variables that hold credentials (never written in files).
-pub const ENV_CLIENT_ID: &str = "POSCERT_CLIENT_ID";
-pub const ENV_CLIENT_SECRET: &str = "POSCERT_CLIENT_SECRET";
-pub const ENV_SIMULATION_CLIENT_ID: &str = "POSCERT_SIMULATION_CLIENT_ID";
-pub const ENV_SIMULATION_CLIENT_SECRET: &str = "POSCERT_SIMULATION_CLIENT_SECRET";
 pub const DEFAULT_MERCHANT_VAT: &str = "DK90000028";
 
 pub struct PreparedTarget {
     pub target: Target,
     /// Kept alive for the run; shut down after it.
     pub emulator: Option<Emulator>,
+    /// The sandbox at MobilePay's own address (not overridden): only then can a run certify.
+    pub official_host: bool,
 }
 
-fn env_credentials(id_var: &str, secret_var: &str) -> Option<Credentials> {
-    let id = std::env::var(id_var).ok().filter(|v| !v.is_empty())?;
-    let secret = std::env::var(secret_var).ok().filter(|v| !v.is_empty())?;
-    Some(Credentials {
-        client_id: id,
-        client_secret: secret,
-    })
+/// Does any case have the customer act (check in, accept, cancel)? Against the sandbox the
+/// simulated customer needs the user-simulation credentials; a run without customer steps
+/// (onboarding alone) should not demand them.
+pub fn uses_customer(cases: &[Case]) -> bool {
+    fn walk(steps: &[Step]) -> bool {
+        steps.iter().any(|s| match &s.action {
+            Action::Operator(op) => op.role == Role::Customer || walk(&op.automate),
+            Action::Use(u) => walk(&u.steps),
+            _ => false,
+        })
+    }
+    cases
+        .iter()
+        .any(|c| walk(&c.setup) || walk(&c.steps) || walk(&c.finally))
 }
 
-pub async fn prepare(args: &RunArgs) -> Result<PreparedTarget, String> {
-    let vat = args
-        .merchant_vat
-        .clone()
-        .unwrap_or_else(|| DEFAULT_MERCHANT_VAT.to_string());
-    if !is_valid_vat(&vat) {
-        return Err(format!(
+fn rendered(message: String) -> String {
+    format!("error: {message}\n")
+}
+
+/// A value given on the command line, else written in poscert.yaml (with its position).
+fn pick<'a>(
+    cli: Option<&'a str>,
+    file: Option<&'a crate::config::model::At<String>>,
+) -> Option<(&'a str, Option<crate::scenario::yaml::Pos>)> {
+    cli.map(|v| (v, None))
+        .or_else(|| file.map(|a| (a.value.as_str(), Some(a.pos))))
+}
+
+pub async fn prepare(
+    args: &RunArgs,
+    config: Option<&Config>,
+    needs_simulation: bool,
+) -> Result<PreparedTarget, String> {
+    let config_file = config.map(|c| c.file.as_path());
+    let at = |pos: Option<crate::scenario::yaml::Pos>| match (config_file, pos) {
+        (Some(f), Some(p)) => format!("\n  --> {}:{}:{}", f.display(), p.line, p.col),
+        _ => String::new(),
+    };
+    let (vat, vat_pos) = pick(
+        args.merchant_vat.as_deref(),
+        config.and_then(|c| c.merchant_vat.as_ref()),
+    )
+    .unwrap_or((DEFAULT_MERCHANT_VAT, None));
+    let vat = vat.to_ascii_uppercase();
+    if !crate::config::model::is_well_formed_vat(&vat) {
+        return Err(rendered(format!(
             "--merchant-vat `{vat}`: write DK or FI followed by 8 digits, e.g. DK90000028"
-        ));
+        )));
     }
-    let version = args
-        .client_version
-        .clone()
-        .unwrap_or_else(|| "1.0.0".to_string());
-    if !crate::identity::is_valid_version(&version) {
-        return Err(format!(
-            "--client-version `{version}`: write Major.Minor.Build, e.g. 2.1.0"
-        ));
+    if !CERTIFICATION_VATS.contains(&vat.as_str()) {
+        eprintln!(
+            "note: merchant VAT {vat} is not the certification store's (DK90000028 or FI90000040); MobilePay's self-certification API knows only those{}",
+            at(vat_pos)
+        );
     }
-    let mut prepared = match args.target.as_str() {
-        "emulator" => {
+    let version = match (args.client_version.as_deref(), config) {
+        (Some(v), _) => crate::identity::Version::parse(v)
+            .map_err(|e| rendered(format!("--client-version {e}")))?,
+        (None, Some(c)) => c.identity.version.value,
+        (None, None) => crate::identity::Version {
+            major: 1,
+            minor: 0,
+            build: 0,
+        },
+    };
+    let sources = config.map(|c| c.credentials.clone()).unwrap_or_default();
+    let env = |name: &str| std::env::var(name).ok();
+    let credentials = |kind: CredentialKind| {
+        resolve_credentials(&sources, kind, config_file, &env).map_err(|e| e.render())
+    };
+    let (target_name, target_pos) = pick(
+        args.target.as_deref(),
+        config.and_then(|c| c.target.as_ref()),
+    )
+    .unwrap_or(("emulator", None));
+    let named_url = config.and_then(|c| {
+        c.custom_targets
+            .iter()
+            .find(|(name, _)| name == target_name)
+            .map(|(_, url)| url.value.clone())
+    });
+    let mut official_host = false;
+    let mut prepared = match (target_name, named_url) {
+        ("emulator", _) => {
             let poll_delay = args.emulator_poll_delay_ms.unwrap_or(match args.client {
                 // The reference client honours whatever the API says, so a short delay only makes
                 // the run faster; real clients (adapter, operator) get MobilePay's 1000 ms.
@@ -67,7 +125,7 @@ pub async fn prepare(args: &RunArgs) -> Result<PreparedTarget, String> {
                 "127.0.0.1:0".parse().expect("valid address"),
             )
             .await
-            .map_err(|e| format!("cannot start the embedded emulator: {e}"))?;
+            .map_err(|e| rendered(format!("cannot start the embedded emulator: {e}")))?;
             let mut target = Target::custom(&emulator.base_url(), &vat);
             target.kind = TargetKind::Emulator;
             target.name = "emulator".into();
@@ -83,38 +141,66 @@ pub async fn prepare(args: &RunArgs) -> Result<PreparedTarget, String> {
             PreparedTarget {
                 target,
                 emulator: Some(emulator),
+                official_host,
             }
         }
-        "sandbox" => {
+        ("sandbox", _) => {
             let host = args
                 .sandbox_host
                 .clone()
+                .or_else(|| config.and_then(|c| c.sandbox_host.as_ref().map(|h| h.value.clone())))
                 .unwrap_or_else(|| SANDBOX_HOST.to_string());
+            official_host = host.trim_end_matches('/') == SANDBOX_HOST;
             let mut target = Target::sandbox(&host, &vat);
-            target.credentials = env_credentials(ENV_CLIENT_ID, ENV_CLIENT_SECRET);
-            target.simulation_credentials =
-                env_credentials(ENV_SIMULATION_CLIENT_ID, ENV_SIMULATION_CLIENT_SECRET);
-            if target.credentials.is_none() && !args.dry_run {
-                return Err(format!(
-                    "the sandbox needs your integrator credentials: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} (the sandbox client id and secret from MobilePay's zip)"
-                ));
+            target.credentials = credentials(CredentialKind::Integrator)?;
+            target.simulation_credentials = credentials(CredentialKind::UserSimulation)?;
+            if !args.dry_run {
+                if target.credentials.is_none() {
+                    return Err(CredentialError::missing(
+                        &sources,
+                        CredentialKind::Integrator,
+                        config_file,
+                        "the sandbox target",
+                    )
+                    .render());
+                }
+                if needs_simulation && target.simulation_credentials.is_none() {
+                    return Err(CredentialError::missing(
+                        &sources,
+                        CredentialKind::UserSimulation,
+                        config_file,
+                        "the simulated customer (--customer simulated) on the sandbox",
+                    )
+                    .render());
+                }
             }
+            // A dry run sends nothing; placeholders let it render every request.
             if target.credentials.is_none() {
                 target.credentials = Some(Credentials {
                     client_id: "<client-id>".into(),
                     client_secret: "<client-secret>".into(),
                 });
             }
+            if target.simulation_credentials.is_none() && needs_simulation {
+                target.simulation_credentials = Some(Credentials {
+                    client_id: "<simulation-client-id>".into(),
+                    client_secret: "<simulation-client-secret>".into(),
+                });
+            }
             PreparedTarget {
                 target,
                 emulator: None,
+                official_host,
             }
         }
-        url if url.starts_with("http://") || url.starts_with("https://") => {
+        (name, named)
+            if named.is_some() || name.starts_with("http://") || name.starts_with("https://") =>
+        {
+            let url = named.unwrap_or_else(|| name.trim_end_matches('/').to_string());
+            let url = url.as_str();
             let mut target = Target::custom(url, &vat);
-            target.credentials = env_credentials(ENV_CLIENT_ID, ENV_CLIENT_SECRET);
-            target.simulation_credentials =
-                env_credentials(ENV_SIMULATION_CLIENT_ID, ENV_SIMULATION_CLIENT_SECRET);
+            target.credentials = credentials(CredentialKind::Integrator)?;
+            target.simulation_credentials = credentials(CredentialKind::UserSimulation)?;
             if let Some(seed) = discover_emulator(url).await {
                 target.kind = TargetKind::Emulator;
                 target.control_url = Some(format!("{}/_emulator", url.trim_end_matches('/')));
@@ -126,29 +212,40 @@ pub async fn prepare(args: &RunArgs) -> Result<PreparedTarget, String> {
                 }
             }
             if target.credentials.is_none() && !args.dry_run {
-                return Err(format!(
-                    "{url} is not a poscert emulator: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}"
-                ));
+                return Err(CredentialError::missing(
+                    &sources,
+                    CredentialKind::Integrator,
+                    config_file,
+                    &format!("{url} (not a poscert emulator)"),
+                )
+                .render());
             }
             PreparedTarget {
                 target,
                 emulator: None,
+                official_host,
             }
         }
-        other => {
-            return Err(format!(
-                "--target `{other}`: use emulator, sandbox, or a base URL (http://host:port)"
-            ))
+        (other, _) => {
+            let defined: Vec<&str> = config
+                .map(|c| c.custom_targets.iter().map(|(n, _)| n.as_str()).collect())
+                .unwrap_or_default();
+            return Err(rendered(format!(
+                "target `{other}`: use emulator, sandbox, a base URL (http://host:port){}{}",
+                if defined.is_empty() {
+                    ", or a name defined under `targets:` in poscert.yaml".to_string()
+                } else {
+                    format!(
+                        ", or one of the targets in poscert.yaml: {}",
+                        defined.join(", ")
+                    )
+                },
+                at(target_pos)
+            )));
         }
     };
-    prepared.target.client_version = version;
+    prepared.target.client_version = version.to_string();
     Ok(prepared)
-}
-
-fn is_valid_vat(vat: &str) -> bool {
-    (vat.starts_with("DK") || vat.starts_with("FI"))
-        && vat.len() == 10
-        && vat[2..].chars().all(|c| c.is_ascii_digit())
 }
 
 /// Reads `/_emulator/seed` at a custom URL: the standalone emulator tells how to talk to it.
