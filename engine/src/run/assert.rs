@@ -77,6 +77,7 @@ async fn journal(
     let path = render(&j.path)?;
     let prefix = render(&j.path_prefix)?;
     let body_contains = render(&j.body_contains)?;
+    let query_contains = render(&j.query_contains)?;
     let mut query: Vec<(&str, String)> = Vec::new();
     if let Some(m) = &method {
         query.push(("method", m.to_ascii_uppercase()));
@@ -116,6 +117,13 @@ async fn journal(
         doc["entries"].as_array().cloned().unwrap_or_default();
     // The judge's own requests (the engine checking results) are never what is judged.
     entries.retain(|e| e["headers"]["x-poscert-actor"].as_str() != Some("judge"));
+    if let Some(needle) = &query_contains {
+        entries.retain(|e| {
+            e["query"]
+                .as_str()
+                .is_some_and(|q| q.contains(needle.as_str()))
+        });
+    }
     if let Some(needle) = &body_contains {
         entries.retain(|e| {
             e["body"].to_string().contains(needle.as_str())

@@ -3,7 +3,7 @@
 use super::scope::Scope;
 use super::RunContext;
 use crate::report::model::{Failure, FailureCategory, Phase, Status, StepReport};
-use crate::scenario::model::{Action, Location, Step, WhenCondition};
+use crate::scenario::model::{Action, Location, Step, WaitFor, WhenCondition};
 use crate::template::Renderer;
 use std::future::Future;
 use std::pin::Pin;
@@ -176,10 +176,30 @@ pub fn run_step<'a>(
             Action::Request(req) => {
                 super::request::run_request(ctx, step, req, scope, &mut report).await
             }
-            Action::Wait(d) => {
-                if !ctx.options.dry_run && !ctx.cancel.sleep(*d, scope.interruptible).await {
-                    report.status = Status::Skipped;
-                    report.skip_reason = Some(INTERRUPTED.into());
+            Action::Wait(wait) => {
+                let duration = match wait {
+                    WaitFor::Fixed(d) => Ok(*d),
+                    WaitFor::Template(t) => Renderer::global()
+                        .render_str(&t.text, scope.as_value())
+                        .map_err(|e| e.to_string())
+                        .and_then(|text| crate::scenario::duration::parse_duration(&text))
+                        .map_err(|m| {
+                            failure_at(
+                                &step.location,
+                                Some(t.pos),
+                                FailureCategory::Configuration,
+                                format!("wait: {m}"),
+                            )
+                        }),
+                };
+                match duration {
+                    Err(f) => fail(&mut report, f),
+                    Ok(d) => {
+                        if !ctx.options.dry_run && !ctx.cancel.sleep(d, scope.interruptible).await {
+                            report.status = Status::Skipped;
+                            report.skip_reason = Some(INTERRUPTED.into());
+                        }
+                    }
                 }
             }
             Action::Set(values) => {

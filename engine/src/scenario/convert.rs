@@ -68,6 +68,7 @@ pub const JOURNAL_KEYS: &[&str] = &[
     "path",
     "path_prefix",
     "body_contains",
+    "query_contains",
     "count",
     "each",
     "same",
@@ -432,7 +433,10 @@ impl<'a> Converter<'a> {
             "operator" => Action::Operator(Box::new(self.operator(action_node)?)),
             "exec" => Action::Exec(self.exec(action_node)?),
             "assert" => Action::Assert(self.assert(action_node)?),
-            "wait" => Action::Wait(self.duration(action_node)?),
+            "wait" => Action::Wait(match action_node.as_str() {
+                Some(text) if text.contains("{{") => WaitFor::Template(self.template(action_node)?),
+                _ => WaitFor::Fixed(self.duration(action_node)?),
+            }),
             "set" => Action::Set(self.raw_map(action_node)?),
             "use" => {
                 let reference = self.string(action_node)?;
@@ -1184,6 +1188,7 @@ impl<'a> Converter<'a> {
             path: opt_template("path")?,
             path_prefix: opt_template("path_prefix")?,
             body_contains: opt_template("body_contains")?,
+            query_contains: opt_template("query_contains")?,
             count: node.get("count").map(|n| self.check(n)).transpose()?,
             each: node
                 .get("each")

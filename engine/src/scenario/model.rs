@@ -114,7 +114,7 @@ pub enum Action {
     Operator(Box<OperatorStep>),
     Exec(ExecStep),
     Assert(AssertStep),
-    Wait(Duration),
+    Wait(WaitFor),
     Set(Vec<(String, Node)>),
     /// A fragment called with `use:`; its steps were loaded with the case.
     Use(UseStep),
@@ -132,6 +132,14 @@ impl Action {
             Action::Use(_) => "use",
         }
     }
+}
+
+/// How long a `wait` step pauses: fixed, or a template rendered when the step runs
+/// (`wait: "{{pollDelayInMs}}ms"`).
+#[derive(Debug, Clone)]
+pub enum WaitFor {
+    Fixed(Duration),
+    Template(Template),
 }
 
 #[derive(Debug, Clone)]
@@ -369,6 +377,8 @@ pub struct JournalAssert {
     pub path: Option<Template>,
     pub path_prefix: Option<Template>,
     pub body_contains: Option<Template>,
+    /// Only requests whose query string contains this text (e.g. `posId={{posId}}`).
+    pub query_contains: Option<Template>,
     /// Number of matching requests.
     pub count: Option<Check>,
     /// Entry JSONPath → matcher, for every matching request.
