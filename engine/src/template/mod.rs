@@ -149,7 +149,18 @@ pub fn lookup<'v>(scope: &'v Value, path: &str) -> Option<&'v Value> {
 }
 
 fn classify(message: &str) -> TemplateError {
-    // handlebars: `Variable "orderId" not found in strict mode` (quoting varies by version)
+    // handlebars 6: `Failed to access variable in strict mode Some("orderId")`
+    if let Some(i) = message.find("in strict mode Some(") {
+        let name: String = message[i + "in strict mode Some(".len()..]
+            .trim_start_matches(['"', '\'', '`'])
+            .chars()
+            .take_while(|c| !matches!(c, '"' | '\'' | '`' | ')'))
+            .collect();
+        if !name.is_empty() {
+            return TemplateError::MissingVariable(name);
+        }
+    }
+    // older handlebars: `Variable "orderId" not found in strict mode` (quoting varies by version)
     if let Some(i) = message.find("Variable") {
         let rest = &message[i + "Variable".len()..];
         let name: String = rest
