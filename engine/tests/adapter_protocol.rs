@@ -327,6 +327,63 @@ fn every_request_line_matches_the_published_schema() {
     assert!(!validator.is_valid(&serde_json::json!({"id": 1, "outcome": "ok"})));
 }
 
+/// The published schema is the catalogue (engine/src/operator/catalogue.rs) written down: every
+/// cashier action, with exactly its params, the optional ones (`name?`) not required.
+#[test]
+fn the_schema_lists_the_catalogue_actions_and_their_params() {
+    use poscert_engine::operator::catalogue::CATALOGUE;
+    use poscert_engine::scenario::model::Role;
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(adapter_run::repo_root().join("schemas/adapter.schema.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let cashier: Vec<_> = CATALOGUE
+        .iter()
+        .filter(|a| a.role == Role::Cashier)
+        .collect();
+    let listed: Vec<&str> = schema["$defs"]["action"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let ids: Vec<&str> = cashier.iter().map(|a| a.id).collect();
+    assert_eq!(listed, ids, "the action enum");
+    for action in cashier {
+        let def = &schema["$defs"]["params"][action.id];
+        let mut props: Vec<&str> = def["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no params for {} in the schema", action.id))
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected: Vec<&str> = action
+            .params
+            .iter()
+            .map(|p| p.trim_end_matches('?'))
+            .collect();
+        props.sort();
+        expected.sort();
+        assert_eq!(props, expected, "params of {}", action.id);
+        let mut required: Vec<&str> = def["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let mut mandatory: Vec<&str> = action
+            .params
+            .iter()
+            .copied()
+            .filter(|p| !p.ends_with('?'))
+            .collect();
+        required.sort();
+        mandatory.sort();
+        assert_eq!(required, mandatory, "required params of {}", action.id);
+    }
+}
+
 #[test]
 fn a_crashing_harness_fails_its_case_with_the_exit_status_and_its_stderr() {
     let f = assert_operator_failure(

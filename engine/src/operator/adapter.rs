@@ -468,8 +468,9 @@ fn describe_exit(status: ExitStatus) -> String {
 /// `2m`, `90s`, `1.5s`, `500ms`: how the timeout would be written in a case.
 fn format_timeout(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms >= 60_000 && ms % 60_000 == 0 {
-        format!("{}m", ms / 60_000)
+    let minutes = ms / 60_000;
+    if minutes > 0 && minutes * 60_000 == ms {
+        format!("{minutes}m")
     } else {
         crate::scenario::duration::format_duration(d)
     }
