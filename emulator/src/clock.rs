@@ -8,6 +8,10 @@
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};
 
+/// The clock never runs more than this far ahead (1000 years), so date arithmetic cannot
+/// overflow however often a client advances it.
+pub const MAX_OFFSET_MS: i64 = 1000 * 366 * 24 * 3600 * 1000;
+
 #[derive(Debug, Default)]
 pub struct Clock {
     offset_ms: AtomicI64,
@@ -22,7 +26,11 @@ impl Clock {
     /// except through [`Clock::reset`]).
     pub fn advance_ms(&self, ms: i64) {
         if ms > 0 {
-            self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+            let _ = self
+                .offset_ms
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| {
+                    Some(o.saturating_add(ms).min(MAX_OFFSET_MS))
+                });
         }
     }
 
@@ -52,6 +60,11 @@ mod tests {
         assert!(c.now() - before >= Duration::minutes(59));
         c.advance_ms(-10_000_000);
         assert!(c.now() - before >= Duration::minutes(59));
+        for _ in 0..10 {
+            c.advance_ms(i64::MAX);
+        }
+        assert_eq!(c.offset_ms(), MAX_OFFSET_MS);
+        let _ = c.now() + Duration::days(200 * 365);
         c.reset();
         assert!(c.now() - before < Duration::minutes(1));
     }

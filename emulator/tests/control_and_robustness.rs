@@ -510,3 +510,17 @@ async fn unknown_paths_and_methods() {
         405
     );
 }
+
+#[tokio::test]
+async fn shutdown_is_graceful_and_frees_the_port() {
+    let c = Ctx::start().await;
+    let addr = c.emu.addr();
+    c.get("/pos/v10/stores").await.assert_ok();
+    let started = Instant::now();
+    c.emu.shutdown().await;
+    assert!(started.elapsed() < Duration::from_secs(6));
+    let after = reqwest::Client::new().get(format!("http://{addr}/_emulator/seed")).timeout(Duration::from_secs(2)).send().await;
+    assert!(after.is_err(), "nothing listens after shutdown");
+    let again = poscert_emulator::Emulator::start(test_config(), addr).await;
+    assert!(again.is_ok(), "the port can be bound again");
+}

@@ -224,7 +224,9 @@ impl Payment {
         self.partial_capture_possible = Some(user.partial_capture_possible());
         self.expires_at = Some(
             now + chrono::Duration::seconds(
-                i64::try_from(reservation_secs).unwrap_or(i64::MAX / 2_000_000),
+                i64::try_from(reservation_secs)
+                    .unwrap_or(i64::MAX)
+                    .min(315_000_000_000),
             ),
         );
         self.set(PaymentStatus::Reserved, now);

@@ -72,7 +72,9 @@ impl Refund {
             self.status = RefundStatus::Reserved;
             self.expires_at = Some(
                 now + chrono::Duration::seconds(
-                    i64::try_from(auto_capture_secs).unwrap_or(i64::MAX / 2_000_000),
+                    i64::try_from(auto_capture_secs)
+                        .unwrap_or(i64::MAX)
+                        .min(315_000_000_000),
                 ),
             );
             return (reported, true);
