@@ -175,6 +175,17 @@ fn clean_message(raw: &str) -> String {
         .find(" at line ")
         .map(|i| &first[..i])
         .unwrap_or(first);
+    // Some parser errors read `error: line 5 column 3: "-" is only valid inside a block`.
+    let cut = cut.strip_prefix("error: ").unwrap_or(cut);
+    let cut = match cut.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+        Some((position, reason)) if position.contains(" column ") => reason,
+        _ => cut,
+    };
+    // The parser's hint on duplicate keys is about its API, not about the user's file.
+    let cut = cut
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(cut);
     cut.trim_end_matches(':').trim().to_string()
 }
 
@@ -309,6 +320,13 @@ mod tests {
     }
 
     #[test]
+    fn syntax_errors_do_not_repeat_the_position() {
+        let err = parse("name: x\nsteps: [\n  - wait: 1s\n").unwrap_err();
+        assert!(!err.message.contains("line "), "{}", err.message);
+        assert!(!err.message.starts_with("error"), "{}", err.message);
+    }
+
+    #[test]
     fn yaml_1_1_spellings_stay_text() {
         let doc = parse("on: [timeout]\nloc: 00001\nyes: no\n").unwrap();
         assert!(doc.get("on").is_some());
@@ -319,6 +337,6 @@ mod tests {
     #[test]
     fn duplicate_keys_are_rejected() {
         let err = parse("a: 1\na: 2\n").unwrap_err();
-        assert!(err.message.contains("duplicate key"), "{}", err.message);
+        assert_eq!(err.message, "duplicate mapping key: a");
     }
 }
