@@ -74,16 +74,26 @@ impl Till {
                 self.screen
             ),
         }
-        let status = self.session.get_process().wait().expect("wait for the engine");
+        let status = self
+            .session
+            .get_process()
+            .wait()
+            .expect("wait for the engine");
         match status {
             WaitStatus::Exited(_, code) => code,
-            other => panic!("the engine did not exit normally: {other:?}\n{}", self.screen),
+            other => panic!(
+                "the engine did not exit normally: {other:?}\n{}",
+                self.screen
+            ),
         }
     }
 
     /// After the engine exited: is the terminal echoing again?
     fn echo_restored(&self) -> bool {
-        self.session.get_process().get_echo().expect("read the pty mode")
+        self.session
+            .get_process()
+            .get_echo()
+            .expect("read the pty mode")
     }
 }
 
@@ -136,7 +146,9 @@ finally:
 fn the_prompt_shows_the_instructions_and_typed_values_become_variables() {
     let dir = case_dir("typed.yaml", TYPED);
     let mut till = Till::start(dir.path(), &["typed.yaml", "--client", "operator"]);
-    till.wait_for("Start a sale of 12.5 DKK with order id order-4711, then type what the till shows.");
+    till.wait_for(
+        "Start a sale of 12.5 DKK with order id order-4711, then type what the till shows.",
+    );
     till.wait_for("params:  posId=pos-1, orderId=order-4711, amount=12.5, currencyCode=DKK");
     till.wait_for("left] ? Receipt number: ");
     till.type_line("R-42");
@@ -173,7 +185,10 @@ fn the_prompt_shows_the_instructions_and_typed_values_become_variables() {
         "passed"
     );
     let raw = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
-    assert!(!raw.contains("till-secret-9917"), "the secret reached the report");
+    assert!(
+        !raw.contains("till-secret-9917"),
+        "the secret reached the report"
+    );
 }
 
 #[test]
@@ -293,7 +308,10 @@ fn till_initiates_payment(base: &str, pos_id: &str, order_id: &str) -> String {
             .bearer_auth(token["access_token"].as_str().unwrap())
             .header("X-MobilePay-Client-System-Version", "1.0.0")
             .header("X-MobilePay-Merchant-VAT-Number", "DK90000028")
-            .header("X-MobilePay-Idempotency-Key", uuid::Uuid::new_v4().to_string())
+            .header(
+                "X-MobilePay-Idempotency-Key",
+                uuid::Uuid::new_v4().to_string(),
+            )
             .json(&serde_json::json!({
                 "posId": pos_id, "orderId": order_id, "amount": 12.5,
                 "currencyCode": "DKK", "plannedCaptureDelay": "None"
@@ -340,7 +358,10 @@ fn the_watch_completes_the_step_without_a_key() {
     assert_eq!(s["operator"]["outcome"], "done");
     assert_eq!(s["operator"]["values"]["paymentId"], payment_id.as_str());
     assert_eq!(
-        step(&r, "The payment the till started is the one the watch captured")["status"],
+        step(
+            &r,
+            "The payment the till started is the one the watch captured"
+        )["status"],
         "passed"
     );
     assert_eq!(step(&r, "Delete the PoS")["status"], "passed");

@@ -124,7 +124,10 @@ fn an_operator_step_fails_at_once_when_nobody_is_there_and_the_run_goes_on() {
     // "At once": the step waited for nothing, though its timeout is ten minutes.
     let waited = s["operator"]["waitMs"].as_f64().unwrap();
     assert!(waited < 1000.0, "the unattended step waited {waited} ms");
-    assert_eq!(step(till, "The values are case variables")["status"], "skipped");
+    assert_eq!(
+        step(till, "The values are case variables")["status"],
+        "skipped"
+    );
     assert_eq!(step(till, "Clean up")["status"], "passed");
     // The next case still ran.
     assert_eq!(case(&r, "Plain arithmetic")["status"], "passed");

@@ -2,6 +2,7 @@
 //! - the reference client (the engine runs the step's `automate` steps),
 //! - the integrator's adapter harness (JSON lines over stdin/stdout, see `adapter.rs`),
 //! - a person at the till (a prompt on the terminal, see `prompt.rs`),
+//!
 //! and for the customer: the simulated user (the `automate` steps call the user-simulation API)
 //! or a person with the MobilePay test app.
 

@@ -29,7 +29,7 @@ static TERMINAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// How the race ended.
 enum Ending {
     Reply(Reply),
-    Watch(StepReport),
+    Watch(Box<StepReport>),
     Timeout,
     Interrupted,
 }
@@ -46,7 +46,12 @@ pub async fn perform(
     record.actor = "person".into();
     if ctx.cancel.is_cancelled() {
         // Ctrl-C already asked to stop: nobody is going to do this (not even in `finally`).
-        return interrupted(report, record, start, "the run was interrupted before this step");
+        return interrupted(
+            report,
+            record,
+            start,
+            "the run was interrupted before this step",
+        );
     }
     if ctx.options.dry_run {
         record.outcome = "skipped".into();
@@ -120,7 +125,7 @@ pub async fn perform(
                 reply = &mut dialogue => break Ending::Reply(reply),
                 w = &mut watching, if watch_running => {
                     if watch::succeeded(&w) {
-                        break Ending::Watch(w);
+                        break Ending::Watch(Box::new(w));
                     }
                     // The watch is a convenience: when it gives up, the person still decides.
                     control.notice(format!(
@@ -207,7 +212,7 @@ pub async fn perform(
             record.message = Some("the watch saw the expected state; no key was pressed".into());
             record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
             report.operator = Some(record);
-            report.children.push(w);
+            report.children.push(*w);
         }
     }
 }
@@ -224,9 +229,9 @@ async fn dialogue(
     showing.store(true, Ordering::SeqCst);
     let _quiet = Quiet::new(ctx);
     let handle = tokio::task::spawn_blocking(move || terminal::ask(&screen, &control));
-    let reply = handle.await.unwrap_or_else(|e| {
-        Reply::Unavailable(format!("the prompt stopped unexpectedly: {e}"))
-    });
+    let reply = handle
+        .await
+        .unwrap_or_else(|e| Reply::Unavailable(format!("the prompt stopped unexpectedly: {e}")));
     showing.store(false, Ordering::SeqCst);
     reply
 }
@@ -328,10 +333,7 @@ fn finish_failed(
     record.message = Some(message.clone());
     record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
     report.operator = Some(record);
-    fail(
-        report,
-        failure_at(&step.location, None, category, message),
-    );
+    fail(report, failure_at(&step.location, None, category, message));
 }
 
 type Params = Vec<(String, Value)>;
@@ -393,7 +395,10 @@ fn header(
             Role::Cashier => "then the client",
             Role::Customer => "that is:",
         };
-        out.push_str(&format!("action:  {} ({then} {})\n", op.action, spec.summary));
+        out.push_str(&format!(
+            "action:  {} ({then} {})\n",
+            op.action, spec.summary
+        ));
     }
     let shown: Vec<String> = params
         .iter()
@@ -436,8 +441,12 @@ fn test_user(params: &Params) -> String {
         .filter(|p| !p.is_empty() && p != "null");
     let mut out = String::new();
     match phone {
-        Some(p) => out.push_str(&format!("user:    the test user {p} in the MobilePay sandbox test app\n")),
-        None => out.push_str("user:    a sandbox test user (e.g. +4520031801) in the MobilePay sandbox test app\n"),
+        Some(p) => out.push_str(&format!(
+            "user:    the test user {p} in the MobilePay sandbox test app\n"
+        )),
+        None => out.push_str(
+            "user:    a sandbox test user (e.g. +4520031801) in the MobilePay sandbox test app\n",
+        ),
     }
     out.push_str(
         "app:     log on: \"Log on (existing user)\", the phone number above, SSN (fresh install only) \
@@ -449,7 +458,7 @@ fn test_user(params: &Params) -> String {
 /// `3m` rather than `180s`: how a person (and the case file) says it.
 fn human_duration(d: std::time::Duration) -> String {
     let secs = d.as_secs();
-    if secs >= 60 && secs % 60 == 0 && d.subsec_nanos() == 0 {
+    if secs >= 60 && secs.is_multiple_of(60) && d.subsec_nanos() == 0 {
         format!("{}m", secs / 60)
     } else {
         crate::scenario::duration::format_duration(d)

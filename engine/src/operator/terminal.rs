@@ -198,8 +198,12 @@ impl Dialogue<'_> {
         }
         let outcome = self.read_outcome()?;
         let reason = if outcome == Outcome::Failed {
-            Some(self.read_line("What went wrong? ", false)?.trim().to_string())
-                .filter(|r| !r.is_empty())
+            Some(
+                self.read_line("What went wrong? ", false)?
+                    .trim()
+                    .to_string(),
+            )
+            .filter(|r| !r.is_empty())
         } else {
             None
         };
