@@ -122,8 +122,15 @@ fn mask_secret_lines(text: &str) -> String {
     for line in text.split_inclusive('\n') {
         let cut = key
             .captures_iter(line)
-            .filter(|c| parse::is_secret_key(&c[1]))
-            .map(|c| c.get(0).map_or(0, |m| m.end()))
+            .filter_map(|c| {
+                let end = c.get(0).map_or(0, |m| m.end());
+                let secret = parse::is_secret_key(&c[1])
+                    // A `*SecretEnv` whose value is not a variable name may be the secret itself.
+                    || (c[1].ends_with("Env")
+                        && CREDENTIALS_KEYS.contains(&&c[1])
+                        && !is_env_name_value(&line[end..]));
+                secret.then_some(end)
+            })
             .next();
         match cut {
             Some(end) => {
@@ -139,6 +146,24 @@ fn mask_secret_lines(text: &str) -> String {
     out
 }
 
+/// Is the rest of a `key: value` line a plain environment variable name?
+fn is_env_name_value(rest: &str) -> bool {
+    let value = rest
+        .split(" #")
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_end_matches([',', '}'])
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'');
+    value.is_empty()
+        || (value
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +176,10 @@ mod tests {
         assert!(!masked.contains("hunter3"), "{masked}");
         assert!(masked.contains("  clientSecret: ***\n"), "{masked}");
         assert!(masked.contains("  version: 1.0.0\n"));
+        let text = "  clientSecretEnv: MY_SECRET\n  clientIdEnv: 'pasted-secret!'\n  secretsFile: a.yaml\n";
+        let masked = mask_secret_lines(text);
+        assert!(masked.contains("MY_SECRET"), "{masked}");
+        assert!(!masked.contains("pasted"), "{masked}");
+        assert!(masked.contains("a.yaml"), "{masked}");
     }
 }
