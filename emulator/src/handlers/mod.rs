@@ -226,11 +226,10 @@ pub fn ids_reply(key: &str, ids: impl IntoIterator<Item = uuid::Uuid>) -> Reply 
     Reply::ok_json(&Value::Object(map))
 }
 
-/// A required GUID query parameter with a fallback error.
+/// An optional GUID query parameter; present but not a GUID (empty included) is 400/1099.
 pub fn guid_param(req: &Incoming<'_>, name: &str) -> Result<Option<uuid::Uuid>, ApiError> {
     match req.query_param(name) {
         None => Ok(None),
-        Some(s) if s.is_empty() => Ok(None),
         Some(s) => crate::validation::parse_guid(&s)
             .map(Some)
             .ok_or_else(|| ErrorCode::BadRequest.with(format!("'{name}' must be a GUID"))),
