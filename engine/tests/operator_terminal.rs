@@ -208,6 +208,7 @@ fn a_failed_outcome_fails_the_step_with_the_reason() {
     let code = till.finish();
 
     assert_eq!(code, 1, "exit code; screen:\n{}", till.screen);
+    assert!(till.echo_restored(), "the terminal was left without echo");
     let r = report(dir.path());
     let s = step(&r, "Cashier starts the sale");
     assert_eq!(s["status"], "failed");

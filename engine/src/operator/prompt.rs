@@ -416,9 +416,24 @@ fn header(
     }
     if let Some(w) = watch_step {
         if let crate::scenario::model::Action::Request(req) = &w.action {
-            let url = Renderer::global()
+            let r = Renderer::global();
+            let mut url = r
                 .render_str(&req.url.text, scope.as_value())
                 .unwrap_or_else(|_| req.url.text.clone());
+            let query: Vec<String> = req
+                .query
+                .iter()
+                .map(|(k, node)| {
+                    let v = r
+                        .render_node_text(node, scope.as_value())
+                        .unwrap_or_else(|_| "…".into());
+                    format!("{k}={v}")
+                })
+                .collect();
+            if !query.is_empty() {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str(&query.join("&"));
+            }
             out.push_str(&format!(
                 "watch:   {} {url}: the step completes by itself once the API shows it\n",
                 req.method
