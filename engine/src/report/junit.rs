@@ -4,7 +4,7 @@
 //! `hostname` and `timestamp`; properties with the client identity and the target; a redacted
 //! `system-out` with the step log (operator prompts and answers included).
 
-use super::detail::{failing_step, failure_text, step_log};
+use super::detail::{failure_text, step_log};
 use super::model::{CaseReport, RunReport, Status, StepReport};
 use super::redact::Redactor;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
@@ -116,11 +116,19 @@ fn case_testcase(case: &CaseReport) -> TestCase {
     if let Some(t) = timestamp(&case.started_at) {
         tc.set_timestamp(t);
     }
+    // `file` is the case file, so `line` must be a line of that file: the failure's own line
+    // when it is written there, else the line of the case's step that led into a fragment.
     let line = case
         .failure
         .as_ref()
+        .filter(|f| f.file == case.file)
         .map(|f| f.line)
-        .or_else(|| failing_step(&case.steps).map(|s| s.line))
+        .or_else(|| {
+            case.steps
+                .iter()
+                .find(|s| s.failure.is_some())
+                .map(|s| s.line)
+        })
         .unwrap_or(1);
     tc.extra.insert("file".into(), case.file.clone().into());
     tc.extra.insert("line".into(), line.to_string().into());
