@@ -161,6 +161,9 @@ pub fn approve(a: &Approval, redactor: &Redactor) -> Result<Outcome, String> {
         return Ok(Outcome::NotCertified(reason.clone()));
     }
     let manifest = a.manifest.as_ref().map_err(Clone::clone)?;
+    // An unreadable ledger stops approval before the certificate is written, so there is never
+    // a certificate the ledger does not know about.
+    ledger::load(&a.ledger)?;
     let kind = if a.rehearsal_reasons.is_empty() {
         Kind::Certification
     } else {
