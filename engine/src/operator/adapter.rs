@@ -137,11 +137,6 @@ impl AdapterProcess {
         })
     }
 
-    /// The harness's process id (tests use it to prove nothing is left behind).
-    pub fn pid(&self) -> Option<u32> {
-        self.child.id()
-    }
-
     /// Sends one request and waits for the answer with the same id.
     async fn call(
         &mut self,
