@@ -248,11 +248,9 @@ fn check_error_to_failure(step: &Step, e: CheckError, what: &str) -> crate::repo
 }
 
 fn transport_failure(step: &Step, ex: &Exchange, attempts: usize) -> crate::report::model::Failure {
-    let e = ex
-        .outcome
-        .as_ref()
-        .err()
-        .expect("called on transport errors");
+    let Err(e) = &ex.outcome else {
+        unreachable!("transport_failure is only called for exchanges without a response")
+    };
     let (category, what) = match e.kind {
         TransportErrorKind::Timeout => (FailureCategory::Timeout, "timed out"),
         TransportErrorKind::Auth => (FailureCategory::Configuration, "could not authenticate"),

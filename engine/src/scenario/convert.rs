@@ -431,8 +431,8 @@ impl<'a> Converter<'a> {
         let action = match action_key.name.as_str() {
             "request" => Action::Request(Box::new(self.request(action_node, Some(node))?)),
             "operator" => Action::Operator(Box::new(self.operator(action_node)?)),
-            "exec" => Action::Exec(self.exec(action_node)?),
-            "assert" => Action::Assert(self.assert(action_node)?),
+            "exec" => Action::Exec(Box::new(self.exec(action_node)?)),
+            "assert" => Action::Assert(Box::new(self.assert(action_node)?)),
             "wait" => Action::Wait(match action_node.as_str() {
                 Some(text) if text.contains("{{") => WaitFor::Template(self.template(action_node)?),
                 _ => WaitFor::Fixed(self.duration(action_node)?),

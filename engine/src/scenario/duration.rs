@@ -22,7 +22,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             ))
         }
     };
-    if !secs.is_finite() || secs < 0.0 || secs > 31_536_000.0 {
+    if !secs.is_finite() || !(0.0..=31_536_000.0).contains(&secs) {
         return Err(format!("duration `{text}` is out of range"));
     }
     Ok(Duration::from_secs_f64(secs))
@@ -33,7 +33,7 @@ pub fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         format!("{ms}ms")
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{:.1}s", d.as_secs_f64())

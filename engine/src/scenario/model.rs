@@ -112,8 +112,8 @@ pub enum TargetKind {
 pub enum Action {
     Request(Box<RequestStep>),
     Operator(Box<OperatorStep>),
-    Exec(ExecStep),
-    Assert(AssertStep),
+    Exec(Box<ExecStep>),
+    Assert(Box<AssertStep>),
     Wait(WaitFor),
     Set(Vec<(String, Node)>),
     /// A fragment called with `use:`; its steps were loaded with the case.

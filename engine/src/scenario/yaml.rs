@@ -177,15 +177,15 @@ fn clean_message(raw: &str) -> String {
         .unwrap_or(first);
     // Some parser errors read `error: line 5 column 3: "-" is only valid inside a block`.
     let cut = cut.strip_prefix("error: ").unwrap_or(cut);
-    let cut = match cut.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+    let cut = match cut
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
         Some((position, reason)) if position.contains(" column ") => reason,
         _ => cut,
     };
     // The parser's hint on duplicate keys is about its API, not about the user's file.
-    let cut = cut
-        .split(", set DuplicateKeyPolicy")
-        .next()
-        .unwrap_or(cut);
+    let cut = cut.split(", set DuplicateKeyPolicy").next().unwrap_or(cut);
     cut.trim_end_matches(':').trim().to_string()
 }
 
