@@ -226,9 +226,14 @@ pub fn render(report: &RunReport, granularity: Granularity, redactor: &Redactor)
     }
     if !report.load_errors.is_empty() {
         let mut suite = TestSuite::new("invalid-input");
+        // Azure takes the run's start from every suite's timestamp, this one included.
+        if let Some(t) = timestamp(&report.started_at) {
+            suite.set_timestamp(t);
+        }
         suite
             .extra
             .insert("hostname".into(), report.hostname.clone().into());
+        suite.add_properties(run_properties(report));
         for e in &report.load_errors {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status.set_message(format!("{}:{}:{}: {}", e.file, e.line, e.column, e.message));
