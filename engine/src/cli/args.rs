@@ -24,7 +24,12 @@ Examples:
   poscert-engine scenarios --feature payments       payments plus what it requires (onboarding)
   poscert-engine validate scenarios                 check every file, run nothing
   poscert-engine scenarios --target sandbox --client operator
-  poscert-engine emulator --port 8080               serve the emulator for client development";
+  poscert-engine emulator --port 8080               serve the emulator for client development
+  poscert-engine status                             is this version certified? (reads the ledger)
+
+poscert.yaml in the current folder (or --config FILE) names the client being certified, the
+target and where credentials come from; command-line flags win over it. A passing run writes a
+certificate and a ledger entry, a failing one a failure report (see examples/poscert.yaml).";
 
 #[derive(Debug, Parser)]
 #[command(
