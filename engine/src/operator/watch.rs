@@ -14,6 +14,7 @@ pub fn step_for(step: &Step, watch: &RequestStep) -> Step {
         location: step.location.clone(),
         when: Vec::new(),
         condition: None,
+        explain: None,
         action: Action::Request(Box::new(watch.clone())),
     }
 }

@@ -265,6 +265,11 @@ pub fn run_step<'a>(
             report.status = Status::Skipped;
             report.skip_reason = Some("dry run: rendered, not sent".into());
         }
+        if let (Some(explain), Some(f)) = (&step.explain, report.failure.as_mut()) {
+            if f.category == FailureCategory::Assertion {
+                f.message = format!("{explain} ({})", f.message);
+            }
+        }
         report.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
         report
     })

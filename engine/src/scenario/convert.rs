@@ -27,7 +27,7 @@ pub const CASE_KEYS: &[&str] = &[
 pub const FEATURE_KEYS: &[&str] = &["name", "description", "requires"];
 pub const FRAGMENT_KEYS: &[&str] = &["name", "description", "params", "steps"];
 /// Keys of a step that are not its action.
-pub const STEP_COMMON_KEYS: &[&str] = &["name", "description", "when", "if"];
+pub const STEP_COMMON_KEYS: &[&str] = &["name", "description", "when", "if", "explain"];
 /// The actions; a step has exactly one.
 pub const STEP_ACTIONS: &[&str] = &[
     "request", "operator", "exec", "assert", "wait", "set", "use",
@@ -428,6 +428,7 @@ impl<'a> Converter<'a> {
             .transpose()?
             .unwrap_or_default();
         let condition = node.get("if").map(|n| self.template(n)).transpose()?;
+        let explain = node.get("explain").map(|n| self.string(n)).transpose()?;
         let action = match action_key.name.as_str() {
             "request" => Action::Request(Box::new(self.request(action_node, Some(node))?)),
             "operator" => Action::Operator(Box::new(self.operator(action_node)?)),
@@ -462,6 +463,7 @@ impl<'a> Converter<'a> {
             location: self.location(node.pos),
             when,
             condition,
+            explain,
             action,
         })
     }

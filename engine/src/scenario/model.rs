@@ -82,6 +82,9 @@ pub struct Step {
     pub when: Vec<WhenCondition>,
     /// A template rendered before the step; the step is skipped when it renders falsy.
     pub condition: Option<Template>,
+    /// What an assertion failure of this step means for the integrator ("your client must...");
+    /// put in front of the failure message.
+    pub explain: Option<String>,
     pub action: Action,
 }
 
