@@ -136,11 +136,14 @@ fn a_dry_run_report_validates() {
     assert!(kinds.iter().any(|k| *k == "dry-run"));
 }
 
+/// A change to a real report that the engine never makes.
+type Mutation = Box<dyn Fn(&mut Value)>;
+
 #[test]
 fn the_schema_rejects_what_the_engine_never_writes() {
     let r = run(&fixtures(), &["steps/request-fail.yaml"]);
     assert_valid(&r);
-    let mutations: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let mutations: Vec<(&str, Mutation)> = vec![
         (
             "an unknown field on a step",
             Box::new(|j| j["cases"][0]["steps"][0]["bogus"] = 1.into()),
