@@ -12,8 +12,9 @@
 use super::model::*;
 use crate::identity::Version;
 use crate::scenario::convert::FEATURE_IDS;
-use crate::scenario::error::{LoadError, LoadErrorKind};
-use crate::scenario::yaml::{Key, Node, Pos, Value};
+use crate::scenario::error::LoadError;
+use crate::scenario::read::NodeReader;
+use crate::scenario::yaml::{Node, Pos, Value};
 use std::path::{Path, PathBuf};
 
 pub const ROOT_KEYS: &[&str] = &[
@@ -121,55 +122,18 @@ pub(super) fn inline_secret_message(key: &str) -> String {
     )
 }
 
+impl NodeReader for Parser<'_> {
+    fn file_path(&self) -> &Path {
+        self.file
+    }
+}
+
 impl<'a> Parser<'a> {
-    fn err(&self, pos: Pos, kind: LoadErrorKind) -> LoadError {
-        LoadError::new(self.file, pos, kind)
-    }
-
-    fn invalid(&self, pos: Pos, message: impl Into<String>) -> LoadError {
-        self.err(pos, LoadErrorKind::InvalidValue(message.into()))
-    }
-
-    fn map<'n>(&self, node: &'n Node, allowed: &[&'static str]) -> Res<&'n [(Key, Node)]> {
-        let entries = node.as_map().ok_or_else(|| {
-            self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "a mapping",
-                    found: node.kind(),
-                },
-            )
-        })?;
-        for (key, _) in entries {
-            if !allowed.contains(&key.name.as_str()) {
-                return Err(self.err(
-                    key.pos,
-                    LoadErrorKind::UnknownKey {
-                        key: key.name.clone(),
-                        expected: allowed.to_vec(),
-                    },
-                ));
-            }
-        }
-        Ok(entries)
-    }
-
-    fn required<'n>(&self, node: &'n Node, key: &'static str) -> Res<&'n Node> {
-        node.get(key)
-            .ok_or_else(|| self.err(node.pos, LoadErrorKind::MissingKey(key)))
-    }
-
     /// Non-empty text (numbers are accepted as text: a client id may look like one).
     fn text(&self, node: &Node) -> Res<At<String>> {
-        let value = node.scalar_text().ok_or_else(|| {
-            self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "text",
-                    found: node.kind(),
-                },
-            )
-        })?;
+        let value = node
+            .scalar_text()
+            .ok_or_else(|| self.wrong_type(node, "text"))?;
         if value.trim().is_empty() {
             return Err(self.invalid(node.pos, "must not be empty"));
         }
@@ -343,15 +307,7 @@ impl<'a> Parser<'a> {
         let items: Vec<&Node> = match &node.value {
             Value::Seq(items) => items.iter().collect(),
             Value::Str(_) => vec![node],
-            _ => {
-                return Err(self.err(
-                    node.pos,
-                    LoadErrorKind::WrongType {
-                        expected: "a list of features",
-                        found: node.kind(),
-                    },
-                ))
-            }
+            _ => return Err(self.wrong_type(node, "a list of features")),
         };
         items
             .into_iter()
@@ -374,15 +330,9 @@ impl<'a> Parser<'a> {
 
     #[allow(clippy::type_complexity)]
     fn targets(&self, node: &Node) -> Res<(Option<At<String>>, Vec<(String, At<String>)>)> {
-        let entries = node.as_map().ok_or_else(|| {
-            self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "a mapping of target names",
-                    found: node.kind(),
-                },
-            )
-        })?;
+        let entries = node
+            .as_map()
+            .ok_or_else(|| self.wrong_type(node, "a mapping of target names"))?;
         let mut sandbox = None;
         let mut custom = Vec::new();
         for (key, value) in entries {
@@ -472,15 +422,7 @@ impl<'a> Parser<'a> {
         entries
             .iter()
             .map(|(k, v)| {
-                let text = v.scalar_text().ok_or_else(|| {
-                    self.err(
-                        v.pos,
-                        LoadErrorKind::WrongType {
-                            expected: "text",
-                            found: v.kind(),
-                        },
-                    )
-                })?;
+                let text = v.scalar_text().ok_or_else(|| self.wrong_type(v, "text"))?;
                 Ok((
                     k.name.clone(),
                     At {

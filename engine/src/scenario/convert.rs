@@ -8,6 +8,7 @@
 use super::duration::parse_duration;
 use super::error::{LoadError, LoadErrorKind};
 use super::model::*;
+use super::read::NodeReader;
 use super::yaml::{Key, Node, Pos, Value};
 use std::path::Path;
 use std::sync::Arc;
@@ -114,15 +115,13 @@ pub struct Converter<'a> {
 
 type Res<T> = Result<T, LoadError>;
 
+impl NodeReader for Converter<'_> {
+    fn file_path(&self) -> &Path {
+        &self.file.path
+    }
+}
+
 impl<'a> Converter<'a> {
-    fn err(&self, pos: Pos, kind: LoadErrorKind) -> LoadError {
-        LoadError::new(&self.file.path, pos, kind)
-    }
-
-    fn invalid(&self, pos: Pos, message: impl Into<String>) -> LoadError {
-        self.err(pos, LoadErrorKind::InvalidValue(message.into()))
-    }
-
     fn location(&self, pos: Pos) -> Location {
         Location {
             file: self.file.clone(),
@@ -130,45 +129,9 @@ impl<'a> Converter<'a> {
         }
     }
 
-    fn map<'n>(&self, node: &'n Node, allowed: &[&'static str]) -> Res<&'n [(Key, Node)]> {
-        let entries = node.as_map().ok_or_else(|| {
-            self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "a mapping",
-                    found: node.kind(),
-                },
-            )
-        })?;
-        for (key, _) in entries {
-            if !allowed.contains(&key.name.as_str()) {
-                return Err(self.err(
-                    key.pos,
-                    LoadErrorKind::UnknownKey {
-                        key: key.name.clone(),
-                        expected: allowed.to_vec(),
-                    },
-                ));
-            }
-        }
-        Ok(entries)
-    }
-
-    fn required<'n>(&self, node: &'n Node, key: &'static str) -> Res<&'n Node> {
-        node.get(key)
-            .ok_or_else(|| self.err(node.pos, LoadErrorKind::MissingKey(key)))
-    }
-
     fn string(&self, node: &Node) -> Res<String> {
-        node.scalar_text().ok_or_else(|| {
-            self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "text",
-                    found: node.kind(),
-                },
-            )
-        })
+        node.scalar_text()
+            .ok_or_else(|| self.wrong_type(node, "text"))
     }
 
     fn template(&self, node: &Node) -> Res<Template> {
@@ -184,26 +147,14 @@ impl<'a> Converter<'a> {
     fn boolean(&self, node: &Node) -> Res<bool> {
         match node.value {
             Value::Bool(b) => Ok(b),
-            _ => Err(self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "true or false",
-                    found: node.kind(),
-                },
-            )),
+            _ => Err(self.wrong_type(node, "true or false")),
         }
     }
 
     fn unsigned(&self, node: &Node) -> Res<u32> {
         match node.value {
             Value::Int(i) if (0..=u32::MAX as i64).contains(&i) => Ok(i as u32),
-            _ => Err(self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "a whole number",
-                    found: node.kind(),
-                },
-            )),
+            _ => Err(self.wrong_type(node, "a whole number")),
         }
     }
 
@@ -212,15 +163,7 @@ impl<'a> Converter<'a> {
             Value::Int(i) => format!("{i}s"),
             Value::Float(f) => format!("{f}s"),
             Value::Str(s) => s.clone(),
-            _ => {
-                return Err(self.err(
-                    node.pos,
-                    LoadErrorKind::WrongType {
-                        expected: "a duration such as 500ms or 2s",
-                        found: node.kind(),
-                    },
-                ))
-            }
+            _ => return Err(self.wrong_type(node, "a duration such as 500ms or 2s")),
         };
         parse_duration(&text).map_err(|m| self.invalid(node.pos, m))
     }
@@ -229,27 +172,15 @@ impl<'a> Converter<'a> {
         match &node.value {
             Value::Seq(items) => items.iter().map(|i| self.string(i)).collect(),
             Value::Str(s) => Ok(vec![s.clone()]),
-            _ => Err(self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "a list of strings",
-                    found: node.kind(),
-                },
-            )),
+            _ => Err(self.wrong_type(node, "a list of strings")),
         }
     }
 
     /// A mapping whose values are kept as raw nodes (vars, params, headers...).
     fn raw_map(&self, node: &Node) -> Res<Vec<(String, Node)>> {
-        let entries = node.as_map().ok_or_else(|| {
-            self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "a mapping",
-                    found: node.kind(),
-                },
-            )
-        })?;
+        let entries = node
+            .as_map()
+            .ok_or_else(|| self.wrong_type(node, "a mapping"))?;
         for (_, v) in entries {
             self.check_templates_in(v)?;
         }
@@ -354,13 +285,7 @@ impl<'a> Converter<'a> {
                 self.map(root, FRAGMENT_KEYS)?;
                 self.steps(self.required(root, "steps")?)
             }
-            _ => Err(self.err(
-                root.pos,
-                LoadErrorKind::WrongType {
-                    expected: "a list of steps (or a mapping with `steps`)",
-                    found: root.kind(),
-                },
-            )),
+            _ => Err(self.wrong_type(root, "a list of steps (or a mapping with `steps`)")),
         }
     }
 
@@ -373,30 +298,18 @@ impl<'a> Converter<'a> {
     }
 
     pub fn steps(&mut self, node: &Node) -> Res<Vec<Step>> {
-        let items = node.as_seq().ok_or_else(|| {
-            self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "a list of steps",
-                    found: node.kind(),
-                },
-            )
-        })?;
+        let items = node
+            .as_seq()
+            .ok_or_else(|| self.wrong_type(node, "a list of steps"))?;
         items.iter().map(|item| self.step(item)).collect()
     }
 
     // ---- steps -------------------------------------------------------------------------------
 
     fn step(&mut self, node: &Node) -> Res<Step> {
-        let entries = node.as_map().ok_or_else(|| {
-            self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "a step (a mapping)",
-                    found: node.kind(),
-                },
-            )
-        })?;
+        let entries = node
+            .as_map()
+            .ok_or_else(|| self.wrong_type(node, "a step (a mapping)"))?;
         let actions: Vec<&(Key, Node)> = entries
             .iter()
             .filter(|(k, _)| STEP_ACTIONS.contains(&k.name.as_str()))
@@ -623,15 +536,9 @@ impl<'a> Converter<'a> {
 
     /// A mapping of key → matcher; with `jsonpaths`, keys must be JSONPaths (or `status`).
     fn check_map(&self, node: &Node, jsonpaths: bool) -> Res<Vec<(String, Check)>> {
-        let entries = node.as_map().ok_or_else(|| {
-            self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "a mapping of matchers",
-                    found: node.kind(),
-                },
-            )
-        })?;
+        let entries = node
+            .as_map()
+            .ok_or_else(|| self.wrong_type(node, "a mapping of matchers"))?;
         entries
             .iter()
             .map(|(k, v)| {
@@ -646,13 +553,7 @@ impl<'a> Converter<'a> {
     /// Poll conditions: keys are JSONPaths or `status` (the HTTP status).
     fn condition_map(&self, node: &Node) -> Res<Vec<(String, Check)>> {
         let entries = node.as_map().ok_or_else(|| {
-            self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "a mapping of JSONPath (or `status`) to matcher",
-                    found: node.kind(),
-                },
-            )
+            self.wrong_type(node, "a mapping of JSONPath (or `status`) to matcher")
         })?;
         entries
             .iter()
@@ -799,26 +700,14 @@ impl<'a> Converter<'a> {
         match &node.value {
             Value::Seq(_) => Ok(node.clone()),
             Value::Str(s) if s.contains("{{") => Ok(node.clone()),
-            _ => Err(self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "a list",
-                    found: node.kind(),
-                },
-            )),
+            _ => Err(self.wrong_type(node, "a list")),
         }
     }
 
     fn captures(&self, node: &Node) -> Res<Vec<Capture>> {
-        let entries = node.as_map().ok_or_else(|| {
-            self.err(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    expected: "a mapping of variable name to capture",
-                    found: node.kind(),
-                },
-            )
-        })?;
+        let entries = node
+            .as_map()
+            .ok_or_else(|| self.wrong_type(node, "a mapping of variable name to capture"))?;
         entries
             .iter()
             .map(|(key, value)| {
@@ -871,13 +760,7 @@ impl<'a> Converter<'a> {
                         (source, secret, value.get("default").cloned())
                     }
                     _ => {
-                        return Err(self.err(
-                            value.pos,
-                            LoadErrorKind::WrongType {
-                                expected: "a JSONPath or a capture mapping",
-                                found: value.kind(),
-                            },
-                        ))
+                        return Err(self.wrong_type(value, "a JSONPath or a capture mapping"))
                     }
                 };
                 Ok(Capture {
@@ -1025,15 +908,7 @@ impl<'a> Converter<'a> {
             None => Vec::new(),
             Some(n) => n
                 .as_seq()
-                .ok_or_else(|| {
-                    self.err(
-                        n.pos,
-                        LoadErrorKind::WrongType {
-                            expected: "a list of inputs",
-                            found: n.kind(),
-                        },
-                    )
-                })?
+                .ok_or_else(|| self.wrong_type(n, "a list of inputs"))?
                 .iter()
                 .map(|i| -> Res<Input> {
                     self.map(i, INPUT_KEYS)?;
@@ -1107,15 +982,7 @@ impl<'a> Converter<'a> {
             None => Vec::new(),
             Some(n) => n
                 .as_seq()
-                .ok_or_else(|| {
-                    self.err(
-                        n.pos,
-                        LoadErrorKind::WrongType {
-                            expected: "a list of arguments",
-                            found: n.kind(),
-                        },
-                    )
-                })?
+                .ok_or_else(|| self.wrong_type(n, "a list of arguments"))?
                 .iter()
                 .map(|a| self.template(a))
                 .collect::<Res<Vec<_>>>()?,
@@ -1125,15 +992,7 @@ impl<'a> Converter<'a> {
             None => 0,
             Some(n) => match n.value {
                 Value::Int(i) if (i32::MIN as i64..=i32::MAX as i64).contains(&i) => i as i32,
-                _ => {
-                    return Err(self.err(
-                        n.pos,
-                        LoadErrorKind::WrongType {
-                            expected: "an exit code",
-                            found: n.kind(),
-                        },
-                    ))
-                }
+                _ => return Err(self.wrong_type(n, "an exit code")),
             },
         };
         let capture = node

@@ -6,6 +6,7 @@ pub mod duration;
 pub mod error;
 pub mod load;
 pub mod model;
+pub mod read;
 pub mod tags;
 pub mod yaml;
 
