@@ -96,7 +96,15 @@ POSCERT_CMD() { echo "$POSCERT $OUT/bench-$1 --target $BASE --jobs 1"; }
 # Both must pass before they are timed (a failing run can be fast for the wrong reason).
 for n in 1 "$N"; do
   $(HURL_CMD "$n") >"$OUT/hurl-$n.log" 2>&1 || { echo "hurl failed on $n requests, see $OUT/hurl-$n.log" >&2; exit 1; }
-  $(POSCERT_CMD "$n") >"$OUT/poscert-$n.log" 2>&1 || { echo "poscert-engine failed on $n requests, see $OUT/poscert-$n.log" >&2; exit 1; }
+  $(POSCERT_CMD "$n") --report-json "$OUT/poscert-$n.json" >"$OUT/poscert-$n.log" 2>&1 || { echo "poscert-engine failed on $n requests, see $OUT/poscert-$n.log" >&2; exit 1; }
+  # Every step sent its request and judged a 200 (the report lists each attempt).
+  python3 - "$OUT/poscert-$n.json" "$n" <<'PY'
+import json, sys
+report, n = json.load(open(sys.argv[1])), int(sys.argv[2])
+sent = [a for c in report["cases"] for s in c["steps"] for a in s.get("attempts", [])]
+ok = [a for a in sent if (a.get("response") or {}).get("status") == 200]
+assert len(ok) == n == len(sent), f"{len(sent)} requests sent, {len(ok)} answered 200, expected {n}"
+PY
 done
 
 # ---- timing ----------------------------------------------------------------------------------

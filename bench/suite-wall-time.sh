@@ -30,4 +30,4 @@ printf '%s\n' "${times[@]}" | sort -n | python3 -c '
 import sys
 t = [int(x) for x in sys.stdin.read().split()]
 print(f"cases: {sys.argv[1]}; min {t[0]} ms, median {t[len(t) // 2]} ms, max {t[-1]} ms over {len(t)} runs")
-' "$(grep -c "^PASS\|^FAIL\|^ERROR\|^SKIP" "$OUT/run-1.log")"
+' "$(grep -cE "^(PASS|FAIL|SKIP) |^ERROR " "$OUT/run-1.log")"
