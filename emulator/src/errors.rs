@@ -260,6 +260,97 @@ mod tests {
     }
 
     #[test]
+    fn every_code_is_unique_and_in_its_status_family() {
+        use ErrorCode::*;
+        let all = [
+            PosNotFound409,
+            PaymentNotFound409,
+            StoreNotFound409,
+            RefundNotFound404,
+            BadRequest,
+            InvalidBeaconId,
+            InvalidAmount,
+            PaymentFilterNotSpecific,
+            RefundFilterNotSpecific,
+            InvalidMerchantPosId,
+            InvalidPosName,
+            InvalidOrderId,
+            InvalidRefundOrderId,
+            InvalidCallbackAlias,
+            InvalidMerchantPaymentLabel,
+            InvalidCalibrationType,
+            InvalidMerchantBrandId,
+            InvalidMerchantLocationId,
+            PosFilterNotSpecific,
+            StoreFilterNotSpecific,
+            MissingVat,
+            MissingVersion,
+            DuplicatedVat,
+            DuplicatedVersion,
+            InvalidVat,
+            InvalidVersion,
+            InvalidIdempotencyKey,
+            DuplicatedIdempotencyKey,
+            MissingIdempotencyKey,
+            InvalidVatClaim,
+            MerchantPosIdExists,
+            BeaconIdExists,
+            StoreNotActive,
+            CannotCancelPayment,
+            PaymentAlreadyActive,
+            PaymentNotPrepared,
+            PaymentNotReserved,
+            CaptureExceedsReserved,
+            IdempotencyKeyReused,
+            AlreadyCapturedDifferentAmount,
+            PartialCaptureNotPossible,
+            RefundNotReserved,
+            CannotCancelRefund,
+            PaymentNotCaptured,
+            RefundCurrencyDiffers,
+            PaymentTooOld,
+            RefundAmountTooHigh,
+            PosOtherIntegrator,
+            PaymentOtherIntegrator,
+            RefundOtherIntegrator,
+            StoreOtherMerchant,
+            ReadyOtherMerchant,
+            CaptureOtherMerchant,
+            CancelOtherMerchant,
+            DeletePosOtherMerchant,
+            QueryPosOtherMerchant,
+            QueryPaymentOtherMerchant,
+            SimUnknownBeacon,
+            SimUnknownUser,
+            SimNothingToAccept,
+            SimCheckInRefused,
+            SimNothingToCancel,
+        ];
+        let mut codes: Vec<&str> = all.iter().map(|c| c.code()).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len(), "duplicate codes");
+        for c in all {
+            let (code, status, message) = c.parts();
+            assert_eq!(code.len(), 4);
+            assert!(!message.is_empty());
+            if !code.starts_with('1') {
+                continue; // emulator-only user-simulation codes (9xxx): 404 or 409
+            }
+            let expected = match code.as_bytes()[1] {
+                b'0' if code == "1004" => StatusCode::NOT_FOUND,
+                b'0' if code == "1099" => StatusCode::BAD_REQUEST,
+                b'0' => StatusCode::CONFLICT,
+                b'1' => StatusCode::BAD_REQUEST,
+                b'2' | b'3' => StatusCode::CONFLICT,
+                b'4' => StatusCode::FORBIDDEN,
+                _ => status,
+            };
+            assert_eq!(status, expected, "{code}");
+        }
+    }
+
+    #[test]
     fn v2_bodies_carry_origin_and_v1_bodies_do_not() {
         let v1 = serde_json::to_value(ErrorBody::new("1301", "x", ErrorFlavour::V1)).unwrap();
         let v2 = serde_json::to_value(ErrorBody::new("1367", "x", ErrorFlavour::V2)).unwrap();

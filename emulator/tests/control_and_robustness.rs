@@ -519,7 +519,11 @@ async fn shutdown_is_graceful_and_frees_the_port() {
     let started = Instant::now();
     c.emu.shutdown().await;
     assert!(started.elapsed() < Duration::from_secs(6));
-    let after = reqwest::Client::new().get(format!("http://{addr}/_emulator/seed")).timeout(Duration::from_secs(2)).send().await;
+    let after = reqwest::Client::new()
+        .get(format!("http://{addr}/_emulator/seed"))
+        .timeout(Duration::from_secs(2))
+        .send()
+        .await;
     assert!(after.is_err(), "nothing listens after shutdown");
     let again = poscert_emulator::Emulator::start(test_config(), addr).await;
     assert!(again.is_ok(), "the port can be bound again");

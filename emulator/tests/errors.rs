@@ -745,7 +745,13 @@ async fn unknown_ids_are_404_without_body() {
 #[tokio::test]
 async fn empty_or_malformed_guid_filters_are_1099() {
     let c = Ctx::start().await;
-    for q in ["/pos/v10/pointofsales?storeId=", "/pos/v10/pointofsales?storeId=abc", "/pos/v10/payments?posId=", "/pos/v10/payments?orderId=o&state=", "/pos/v10/refunds?paymentId="] {
+    for q in [
+        "/pos/v10/pointofsales?storeId=",
+        "/pos/v10/pointofsales?storeId=abc",
+        "/pos/v10/payments?posId=",
+        "/pos/v10/payments?orderId=o&state=",
+        "/pos/v10/refunds?paymentId=",
+    ] {
         let r = c.get(q).await;
         if q.contains("refunds") {
             assert_eq!(r.body["origin"], "PoS");
