@@ -30,6 +30,8 @@ pub struct EmulatorConfig {
     pub reject_unknown_fields: bool,
     /// How many requests the journal keeps (a ring; the oldest are dropped).
     pub journal_capacity: usize,
+    /// A request body that has not fully arrived after this long is answered 408.
+    pub body_read_timeout_ms: u64,
     /// The primary integrator's OAuth client id.
     pub client_id: String,
     /// The primary integrator's OAuth client secret.
@@ -55,6 +57,7 @@ impl Default for EmulatorConfig {
             idempotency_retention_secs: 24 * 3600,
             reject_unknown_fields: true,
             journal_capacity: 100_000,
+            body_read_timeout_ms: 30_000,
             client_id: "poscert-emulator".into(),
             client_secret: "emulator-secret-change-me".into(),
             second_client_id: "poscert-emulator-second".into(),

@@ -2,7 +2,7 @@
 //!
 //! One fallback handler receives everything (routing is [`crate::routes`]): control calls go
 //! to [`crate::handlers::control`] unjournaled; every other request has its body read with a
-//! 1 MiB limit (413 beyond), is routed (404 / 405 with `Allow`), meets the scripted faults
+//! 1 MiB limit (413 beyond) and a time limit (408), is routed (404 / 405 with `Allow`), meets the scripted faults
 //! (a 500 without processing, or processing followed by a held response), is dispatched to the
 //! synchronous handlers, and is journaled before its response leaves.
 
@@ -70,19 +70,22 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .is_some_and(|n| n > MAX_BODY_BYTES as u64);
-    let body: Result<Bytes, ()> = if too_large {
-        Err(())
+    let read_timeout = std::time::Duration::from_millis(app.config.body_read_timeout_ms);
+    let body: Result<Bytes, StatusCode> = if too_large {
+        Err(StatusCode::PAYLOAD_TOO_LARGE)
     } else {
-        axum::body::to_bytes(body, MAX_BODY_BYTES)
-            .await
-            .map_err(|_| ())
+        match tokio::time::timeout(read_timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+            Ok(Ok(bytes)) => Ok(bytes),
+            Ok(Err(_)) => Err(StatusCode::PAYLOAD_TOO_LARGE),
+            Err(_) => Err(StatusCode::REQUEST_TIMEOUT),
+        }
     };
 
     if path == "/_emulator" || path.starts_with("/_emulator/") {
         return match body {
             Ok(b) => handlers::control::handle(&app, &parts.method, &path, query.as_deref(), &b)
                 .into_response(),
-            Err(()) => payload_too_large(),
+            Err(status) => closing(status),
         };
     }
 
@@ -109,10 +112,13 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         });
     };
 
-    let Ok(body) = body else {
-        let outcome = Outcome::plain(Reply::empty(StatusCode::PAYLOAD_TOO_LARGE), None);
-        record(&outcome, &Bytes::new(), None, 0);
-        return payload_too_large();
+    let body = match body {
+        Ok(body) => body,
+        Err(status) => {
+            let outcome = Outcome::plain(Reply::empty(status), None);
+            record(&outcome, &Bytes::new(), None, 0);
+            return closing(status);
+        }
     };
 
     let route = match resolve(&parts.method, &path) {
@@ -173,9 +179,10 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     outcome.reply.into_response()
 }
 
-fn payload_too_large() -> Response {
+/// 413 (body over 1 MiB, or broken) or 408 (body too slow), closing the connection.
+fn closing(status: StatusCode) -> Response {
     let mut r = Response::new(Body::empty());
-    *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    *r.status_mut() = status;
     r.headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     r

@@ -469,6 +469,30 @@ async fn raw_chunked_post(c: &Ctx, chunks: usize, size: usize) -> String {
 }
 
 #[tokio::test]
+async fn a_body_that_never_arrives_is_408_not_a_hung_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let c = Ctx::start_with(poscert_emulator::EmulatorConfig {
+        body_read_timeout_ms: 200,
+        ..test_config()
+    })
+    .await;
+    let mut s = tokio::net::TcpStream::connect(c.emu.addr()).await.unwrap();
+    let head = format!("POST /pos/v10/pointofsales HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"a\":", c.token);
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 256];
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .expect("answered, not hung")
+        .unwrap_or(0);
+    assert!(
+        String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    c.get("/pos/v10/stores").await.assert_ok();
+}
+
+#[tokio::test]
 async fn unknown_paths_and_methods() {
     let c = Ctx::start().await;
     for p in [
