@@ -1,5 +1,5 @@
 //! `schemas/scenario.schema.json` and `schemas/fragment.schema.json` are what editors use
-//! (`# yaml-language-server: $schema=...`); the loader (`engine/src/scenario/convert.rs`) is what
+//! (`# yaml-language-server: $schema=...`); the loader (`engine/src/scenario/convert/mod.rs`) is what
 //! the engine uses. These tests keep the two describing one language:
 //! (a) every object of the schemas has exactly the keys of convert.rs's `*_KEYS` constants, and
 //!     the enumerations (matcher operators, `when` values, features, operator actions, named

@@ -1,5 +1,5 @@
 //! The typed model of the scenario language: what a certification case *is*, independent of how
-//! it was written (see `convert.rs`) or how it runs (see `crate::run`).
+//! it was written (see `convert/`) or how it runs (see `crate::run`).
 //!
 //! Strings that may contain `{{ }}` templates are kept as [`Template`]s (text plus the position
 //! they came from) or as raw YAML [`Node`]s for structured values (JSON bodies, params); they are

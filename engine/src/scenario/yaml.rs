@@ -1,6 +1,6 @@
 //! A YAML tree that remembers where every node came from.
 //!
-//! The scenario language is converted from this tree by hand (see `convert.rs`) rather than with
+//! The scenario language is converted from this tree by hand (see `convert/`) rather than with
 //! `#[derive(Deserialize)]`: hand conversion lets every semantic error ("a step has two actions",
 //! "unknown key `expct`", "retry may only name transport faults") point at the exact line and
 //! column of the offending node, which derive-based decoding cannot do for untagged shapes such as
