@@ -116,16 +116,19 @@ pub async fn run_cases(ctx: Arc<RunContext>, cases: Vec<Case>) -> Vec<CaseReport
     let permits = Arc::new(Semaphore::new(ctx.options.jobs.max(1)));
     let mut handles = Vec::with_capacity(cases.len());
     for case in cases {
+        // The permit is taken here, before the case's task exists, so cases start in the order
+        // they were selected (onboarding first; `--jobs 1` runs them exactly in that order).
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => p.ok(),
+            _ = ctx.cancel.cancelled() => None,
+        };
+        let Some(permit) = permit else { break };
+        if ctx.cancel.is_cancelled() {
+            break;
+        }
         let ctx = ctx.clone();
-        let permits = permits.clone();
         handles.push(tokio::spawn(async move {
-            let _permit = tokio::select! {
-                p = permits.acquire_owned() => p.ok()?,
-                _ = ctx.cancel.cancelled() => return None,
-            };
-            if ctx.cancel.is_cancelled() {
-                return None;
-            }
+            let _permit = permit;
             ctx.progress.case_started(&case);
             let report = run_case(&ctx, &case).await;
             ctx.progress.case_finished(&report);
