@@ -37,6 +37,32 @@ fn all_passing_exits_0_with_a_line_per_case() {
 }
 
 #[test]
+fn jobs_1_runs_cases_one_by_one_in_certification_order() {
+    // Feature order first (payments before refunds), then case number, then file.
+    let r = run(
+        &fixtures(),
+        &["cli", "interrupt/b-not-started.yaml", "--jobs", "1"],
+    );
+    let finished: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("PASS "))
+        .map(|l| l.rsplit(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        finished,
+        [
+            "cli/alpha.yaml",
+            "cli/beta.yaml",
+            "interrupt/b-not-started.yaml",
+            "cli/gamma.yaml"
+        ],
+        "{}",
+        r.output()
+    );
+}
+
+#[test]
 fn tag_expressions_select_cases() {
     let r = run(&fixtures(), &["cli", "--tag", "smoke and not slow"]);
     assert_eq!(r.code, Some(0), "{}", r.output());
