@@ -190,12 +190,7 @@ impl Converter<'_> {
                     pos,
                     LoadErrorKind::InvalidJsonPath {
                         path: path.into(),
-                        reason: e
-                            .to_string()
-                            .lines()
-                            .next()
-                            .unwrap_or("syntax error")
-                            .to_string(),
+                        reason: jsonpath_reason(&e.to_string()),
                     },
                 )
             })
@@ -364,5 +359,25 @@ impl Converter<'_> {
             }
             _ => Ok(PollInterval::Fixed(self.duration(node)?)),
         }
+    }
+}
+
+/// jsonpath-rust reports pest's multi-line diagnostic, whose first line (`Failed to parse rule:
+/// --> 1:20`) says nothing; keep the column and the `= expected ...` line instead:
+/// `at character 20: expected frac or exp`.
+fn jsonpath_reason(message: &str) -> String {
+    let column = message
+        .split("--> ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|line_col| line_col.split(':').nth(1));
+    let expected = message
+        .lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("= "));
+    match (column, expected) {
+        (Some(c), Some(x)) => format!("at character {c}: {x}"),
+        (None, Some(x)) => x.to_string(),
+        _ => message.lines().next().unwrap_or("syntax error").to_string(),
     }
 }
