@@ -56,7 +56,7 @@ fn stderr_errors() -> BTreeMap<String, String> {
 const LOAD_ERRORS: &[(&str, &str)] = &[
     (
         "broken/bad-jsonpath.yaml:9:9",
-        "invalid JSONPath `$.storeIds[?(@ == 1`: ",
+        "invalid JSONPath `$.storeIds[?(@ == 1`: at character 20: expected ",
     ),
     (
         "broken/malformed.yaml:5:3",
