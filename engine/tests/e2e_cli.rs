@@ -181,6 +181,10 @@ fn dry_run_renders_every_request_redacted_and_sends_none() {
             .starts_with("dry run: would run sh -c"),
         "{exec}"
     );
+    // A capture is only a placeholder in a dry run: judging it would fail for no reason.
+    let judge = support::step(c, "Judge the captured payment");
+    assert_eq!(judge["status"], "skipped", "{judge}");
+    assert_eq!(judge["skipReason"], "dry run: nothing is judged");
 }
 
 #[test]

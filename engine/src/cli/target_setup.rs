@@ -201,7 +201,13 @@ pub async fn prepare(
             let mut target = Target::custom(url, &vat);
             target.credentials = credentials(CredentialKind::Integrator)?;
             target.simulation_credentials = credentials(CredentialKind::UserSimulation)?;
-            if let Some(seed) = discover_emulator(url).await {
+            // A dry run sends nothing, not even the discovery probe.
+            let seed = if args.dry_run {
+                None
+            } else {
+                discover_emulator(url).await
+            };
+            if let Some(seed) = seed {
                 target.kind = TargetKind::Emulator;
                 target.control_url = Some(format!("{}/_emulator", url.trim_end_matches('/')));
                 if target.credentials.is_none() {

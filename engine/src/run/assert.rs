@@ -16,6 +16,12 @@ pub async fn run_assert(
     scope: &mut Scope,
     report: &mut StepReport,
 ) {
+    if ctx.options.dry_run {
+        // Nothing was sent, so captures are placeholders and there is nothing to judge.
+        report.status = crate::report::model::Status::Skipped;
+        report.skip_reason = Some("dry run: nothing is judged".into());
+        return;
+    }
     for (path, check) in &a.vars {
         if let Err(e) = evaluate(path, check, scope.get(path), scope.as_value()) {
             let f = match e {
@@ -41,9 +47,6 @@ pub async fn run_assert(
         }
     }
     if let Some(j) = &a.journal {
-        if ctx.options.dry_run {
-            return;
-        }
         if let Err(f) = journal(ctx, step, j, scope).await {
             fail(report, f);
         }
