@@ -555,6 +555,68 @@ fn ctrl_c_while_waiting_on_a_harness_ends_the_run_and_the_harness() {
     assert!(left.is_empty(), "still running: {left:?}");
 }
 
+/// A second Ctrl-C quits at once (the case's slow `finally` is abandoned), and even then no
+/// harness process is left behind: `process::exit` runs no destructors, so the engine kills
+/// the harness groups it started before exiting.
+#[test]
+fn a_second_ctrl_c_quits_at_once_and_still_stops_the_harness() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("pids")).unwrap();
+    std::fs::create_dir_all(dir.join("cases")).unwrap();
+    std::fs::write(dir.join("fake_harness.py"), FAKE_HARNESS).unwrap();
+    let slow_finally = "finally:\n  - name: A slow clean-up\n    wait: 60s\n";
+    std::fs::write(
+        dir.join("cases/silent.yaml"),
+        case_file("silent harness", "silent", "5m", slow_finally),
+    )
+    .unwrap();
+    let command = format!(
+        "python3 {} {}",
+        dir.join("fake_harness.py").display(),
+        dir.display()
+    );
+    let mut child = adapter_run::engine()
+        .arg(dir.join("cases"))
+        .args(["--client", "adapter", "--adapter", &command])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(|| recorded_pids(&dir.join("pids")).len() >= 2, &mut child);
+    let pid = child.id().to_string();
+    let interrupt = || {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    interrupt();
+    // The first Ctrl-C lets `finally` run (60 s); the engine must still be there for the second.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the first Ctrl-C should let finally run"
+    );
+    interrupt();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    // SIGKILL is delivered asynchronously: give the kernel a moment, then nothing may be left.
+    let mut left: Vec<u32> = Vec::new();
+    for _ in 0..50 {
+        left = recorded_pids(&dir.join("pids"))
+            .into_iter()
+            .filter(|p| alive(*p))
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(left.is_empty(), "still running after a hard exit: {left:?}");
+}
+
 /// Polls `ready` until it holds; fails (and kills the engine) if the engine exits first.
 fn wait_for(ready: impl Fn() -> bool, child: &mut std::process::Child) {
     loop {

@@ -117,6 +117,7 @@ async fn handle(calls: Calls, req: Request) -> Response {
             .header("content-type", "text/plain")
             .body(Body::from(TEXT))
             .unwrap(),
+        ["absurd"] => json_response(200, json!({ "status": "Pending", "pollDelayInMs": 1e23 })),
         ["note"] => Response::builder()
             .header("content-type", "text/plain")
             .body(Body::from(NOTE))
@@ -199,6 +200,26 @@ fn poll_until_waits_as_long_as_the_response_asks() {
         let gap = pair[1].at - pair[0].at;
         assert!(gap >= Duration::from_millis(150), "gap {gap:?}");
     }
+}
+
+/// A delay no one could wait (1e23 ms) is capped at the poll's deadline: the case fails with a
+/// verdict instead of the engine panicking (a panicked case once vanished from a green run).
+#[test]
+fn an_absurd_poll_delay_from_the_server_ends_the_poll_at_its_deadline() {
+    let c = case("poll-absurd-delay.yaml");
+    assert_eq!(c["status"], "failed", "{c:#}");
+    assert_eq!(
+        message("poll-absurd-delay.yaml"),
+        r#"poll gave up within 1s: $.status: expected "Done", got "Pending""#
+    );
+    assert_eq!(
+        attempts(
+            "poll-absurd-delay.yaml",
+            "Poll a server that says pollDelayInMs 1e23"
+        )
+        .len(),
+        1
+    );
 }
 
 #[test]

@@ -177,6 +177,8 @@ pub async fn run(args: RunArgs) -> i32 {
             signal_console.line("\ninterrupted: stopping; running finally steps and writing reports (Ctrl-C again to quit at once)");
             signal_cancel.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
+                // `exit` runs no destructors: stop the harnesses here or they outlive us.
+                crate::operator::adapter::kill_all_now();
                 std::process::exit(EXIT_INTERRUPTED);
             }
         }

@@ -112,6 +112,9 @@ impl AdapterProcess {
             .spawn()
             .map_err(|e| format!("cannot start the adapter `{command}`: {e}"))?;
         let pgid = child.id().and_then(|id| i32::try_from(id).ok());
+        if let Some(g) = pgid {
+            live_groups().insert(g);
+        }
         let stdin = child.stdin.take();
         let (tx, rx) = mpsc::channel(64);
         if let Some(out) = child.stdout.take() {
@@ -299,11 +302,36 @@ impl AdapterProcess {
     }
 
     fn kill_group(&self) {
+        if let Some(pgid) = self.pgid {
+            live_groups().remove(&pgid);
+        }
         #[cfg(unix)]
         if let Some(pgid) = self.pgid.filter(|p| *p > 0) {
             unix::kill_process_group(pgid);
         }
     }
+}
+
+/// Process groups of harnesses still running, so a hard exit (a second Ctrl-C, which skips
+/// every destructor) can still stop them all.
+fn live_groups() -> std::sync::MutexGuard<'static, HashSet<i32>> {
+    static GROUPS: std::sync::OnceLock<std::sync::Mutex<HashSet<i32>>> = std::sync::OnceLock::new();
+    let m = GROUPS.get_or_init(Default::default);
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// Kills every harness still running. For the moment before `process::exit`.
+pub fn kill_all_now() {
+    let groups: Vec<i32> = live_groups().drain().collect();
+    #[cfg(unix)]
+    for pgid in groups.into_iter().filter(|p| *p > 0) {
+        unix::kill_process_group(pgid);
+    }
+    #[cfg(not(unix))]
+    drop(groups);
 }
 
 impl Drop for AdapterProcess {

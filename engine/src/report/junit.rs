@@ -101,7 +101,10 @@ fn run_properties(report: &RunReport) -> Vec<Property> {
 }
 
 fn case_testcase(case: &CaseReport) -> TestCase {
-    let skip = case.steps.iter().find_map(|s| s.skip_reason.as_deref());
+    let skip = case
+        .skip_reason
+        .as_deref()
+        .or_else(|| case.steps.iter().find_map(|s| s.skip_reason.as_deref()));
     let mut status = status_of(case.status, case.failure.as_ref(), skip);
     if case.failure.is_some() {
         status.set_description(failure_text(case));

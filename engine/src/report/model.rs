@@ -122,6 +122,9 @@ pub struct CaseReport {
     pub started_at: String,
     pub duration_ms: f64,
     pub steps: Vec<StepReport>,
+    /// Why a case that never ran is skipped (e.g. Ctrl-C before it started).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]

@@ -50,6 +50,7 @@ impl Redactor {
                 .to_string(),
         );
         forms.push(form_urlencode(secret));
+        forms.push(crate::http::encoding::component(secret));
         let json = serde_json::to_string(secret).unwrap_or_default();
         forms.push(json.trim_matches('"').to_string());
         forms.push(xml_escape(secret));
@@ -171,6 +172,16 @@ mod tests {
         r.add_basic("client-id", "client-secret");
         let header = base64::engine::general_purpose::STANDARD.encode("client-id:client-secret");
         assert_eq!(r.redact(&format!("Basic {header}")), "Basic ***");
+    }
+
+    #[test]
+    fn a_secret_sent_in_a_query_or_form_is_masked_as_encoded_there() {
+        let r = Redactor::new();
+        let secret = "Sup3r-Secret.Value/42";
+        r.add(secret);
+        let query = crate::http::encoding::pairs([("t", secret)]);
+        assert_eq!(query, "t=Sup3r-Secret.Value%2F42");
+        assert_eq!(r.redact(&format!("GET /x?{query}")), "GET /x?t=***");
     }
 
     #[test]

@@ -132,6 +132,7 @@ fn finish(
         started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         duration_ms: start.elapsed().as_secs_f64() * 1000.0,
         steps,
+        skip_reason: None,
     }
 }
 

@@ -14,7 +14,7 @@ pub use step as step_runner;
 
 use crate::http::HttpClient;
 use crate::operator::OperatorConfig;
-use crate::report::model::CaseReport;
+use crate::report::model::{CaseReport, Status};
 use crate::scenario::model::{Case, ClientMode, TargetKind};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -110,11 +110,13 @@ impl RunContext {
     }
 }
 
-/// Runs `cases` with at most `jobs` at a time; reports come back in the cases' order. Cases not
-/// started when the run is cancelled are left out.
+/// Runs `cases` with at most `jobs` at a time; reports come back in the cases' order, one per
+/// case: a case never started because of Ctrl-C is reported skipped, and a case whose task
+/// panicked (an engine bug) is reported as an error, so neither can vanish from a green run.
 pub async fn run_cases(ctx: Arc<RunContext>, cases: Vec<Case>) -> Vec<CaseReport> {
     let permits = Arc::new(Semaphore::new(ctx.options.jobs.max(1)));
     let mut handles = Vec::with_capacity(cases.len());
+    let mut not_started = Vec::new();
     for case in cases {
         // The permit is taken here, before the case's task exists, so cases start in the order
         // they were selected (onboarding first; `--jobs 1` runs them exactly in that order).
@@ -122,24 +124,79 @@ pub async fn run_cases(ctx: Arc<RunContext>, cases: Vec<Case>) -> Vec<CaseReport
             p = permits.clone().acquire_owned() => p.ok(),
             _ = ctx.cancel.cancelled() => None,
         };
-        let Some(permit) = permit else { break };
-        if ctx.cancel.is_cancelled() {
-            break;
-        }
+        let Some(permit) = permit.filter(|_| !ctx.cancel.is_cancelled()) else {
+            not_started.push(case);
+            continue;
+        };
         let ctx = ctx.clone();
-        handles.push(tokio::spawn(async move {
-            let _permit = permit;
-            ctx.progress.case_started(&case);
-            let report = run_case(&ctx, &case).await;
-            ctx.progress.case_finished(&report);
-            Some(report)
-        }));
+        let shell = unrun_report(&case, Status::Error, None);
+        handles.push((
+            shell,
+            tokio::spawn(async move {
+                let _permit = permit;
+                ctx.progress.case_started(&case);
+                let report = run_case(&ctx, &case).await;
+                ctx.progress.case_finished(&report);
+                report
+            }),
+        ));
     }
     let mut reports = Vec::new();
-    for h in handles {
-        if let Ok(Some(r)) = h.await {
-            reports.push(r);
+    for (shell, handle) in handles {
+        match handle.await {
+            Ok(report) => reports.push(report),
+            Err(e) => {
+                let why = if e.is_panic() {
+                    "the engine failed (panicked) while running this case; please report it"
+                } else {
+                    "the case was aborted"
+                };
+                let report = unrun_report_with(shell, why);
+                ctx.progress.case_finished(&report);
+                reports.push(report);
+            }
         }
     }
+    for case in not_started {
+        reports.push(unrun_report(
+            &case,
+            Status::Skipped,
+            Some("not started: the run was interrupted (Ctrl-C)"),
+        ));
+    }
     reports
+}
+
+/// A report for a case that produced none of its own.
+fn unrun_report(case: &Case, status: Status, skip: Option<&str>) -> CaseReport {
+    CaseReport {
+        id: case.id(),
+        name: case.name.clone(),
+        feature: case.feature.clone(),
+        case_number: case.case_number,
+        file: case.file.path.display().to_string(),
+        tags: case.tags.clone(),
+        status,
+        failure: None,
+        started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        duration_ms: 0.0,
+        steps: Vec::new(),
+        skip_reason: skip.map(str::to_string),
+    }
+}
+
+fn unrun_report_with(mut shell: CaseReport, why: &str) -> CaseReport {
+    shell.status = Status::Error;
+    shell.failure = Some(crate::report::model::Failure {
+        category: crate::report::model::FailureCategory::Configuration,
+        message: why.to_string(),
+        expected: None,
+        actual: None,
+        file: shell.file.clone(),
+        line: 1,
+        column: 1,
+        step: None,
+        evidence: vec![],
+    });
+    shell
 }

@@ -8,9 +8,10 @@ use super::RunContext;
 use crate::check::jsonpath::select;
 use crate::check::matcher::{compact, evaluate, CheckError};
 use crate::http::client::{Exchange, PreparedRequest, Response, TransportErrorKind};
+use crate::http::encoding;
 use crate::report::model::{Attempt, CaptureReport, FailureCategory, StepReport};
 use crate::scenario::model::{
-    Body, Capture, CaptureSource, Check, PollInterval, RequestStep, Retry, RetryOn, Step,
+    Body, Capture, CaptureSource, Check, Poll, PollInterval, RequestStep, Retry, RetryOn, Step,
 };
 use crate::scenario::yaml::Pos;
 use crate::template::Renderer;
@@ -30,14 +31,12 @@ pub fn render(req: &RequestStep, scope: &Scope) -> Result<PreparedRequest, (Pos,
             let v = r
                 .render_node_text(node, s)
                 .map_err(|e| (node.pos, e.to_string()))?;
-            pairs.push(format!(
-                "{}={}",
-                percent_encoding::utf8_percent_encode(k, QUERY_SET),
-                percent_encoding::utf8_percent_encode(&v, QUERY_SET)
-            ));
+            pairs.push((k.as_str(), v));
         }
         url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(&pairs.join("&"));
+        url.push_str(&encoding::pairs(
+            pairs.iter().map(|(k, v)| (*k, v.as_str())),
+        ));
     }
     let mut headers = Vec::new();
     let mut suppressed = Vec::new();
@@ -75,11 +74,7 @@ pub fn render(req: &RequestStep, scope: &Scope) -> Result<PreparedRequest, (Pos,
                 let v = r
                     .render_node_text(node, s)
                     .map_err(|e| (node.pos, e.to_string()))?;
-                pairs.push(format!(
-                    "{}={}",
-                    percent_encoding::utf8_percent_encode(k, QUERY_SET),
-                    percent_encoding::utf8_percent_encode(&v, QUERY_SET)
-                ));
+                pairs.push((k.as_str(), v));
             }
             if !has_content_type {
                 headers.push((
@@ -87,7 +82,7 @@ pub fn render(req: &RequestStep, scope: &Scope) -> Result<PreparedRequest, (Pos,
                     "application/x-www-form-urlencoded".into(),
                 ));
             }
-            Some(pairs.join("&"))
+            Some(encoding::pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))))
         }
     };
     Ok(PreparedRequest {
@@ -117,13 +112,6 @@ fn is_reference_client_step(step: &Step) -> bool {
         .collect();
     !clients.is_empty() && clients.iter().all(|c| *c == ClientMode::Reference)
 }
-
-/// Characters escaped in query keys and values (RFC 3986 unreserved are kept).
-const QUERY_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 fn attempt_record(number: u32, kind: &str, ex: &Exchange, note: Option<String>) -> Attempt {
     Attempt {
@@ -186,7 +174,7 @@ async fn send_with_retry(
         let ex = ctx.http.send(prepared, timeout).await;
         let again = retry
             .and_then(|r| retryable(&ex, r))
-            .filter(|_| n < attempts && !ctx.cancel.is_cancelled());
+            .filter(|_| n < attempts && !(interruptible && ctx.cancel.is_cancelled()));
         let number = report.attempts.len() as u32 + 1;
         let this_kind = if n > 1 { "retry" } else { kind };
         report
@@ -292,46 +280,27 @@ pub async fn run_request(
             p
         }
         Err((pos, message)) => {
-            return fail(
-                report,
-                failure_at(
-                    &step.location,
-                    Some(pos),
-                    FailureCategory::Configuration,
-                    message,
-                ),
+            let f = failure_at(
+                &step.location,
+                Some(pos),
+                FailureCategory::Configuration,
+                message,
             );
+            return fail(report, f);
         }
     };
     if ctx.options.dry_run {
-        report.attempts.push(Attempt {
-            number: 1,
-            kind: "dry-run".into(),
-            started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            duration_ms: 0.0,
-            request: crate::report::model::RequestRecord {
-                method: prepared.method.clone(),
-                url: prepared.url.clone(),
-                headers: ctx.http.preview_headers(&prepared),
-                body: prepared.body.clone(),
-            },
-            response: None,
-            error: None,
-            note: Some("dry run: not sent".into()),
-        });
-        for c in &req.capture {
-            scope.set(&c.name, Value::String(format!("<{}>", c.name)));
-        }
-        return;
+        return record_dry_run(ctx, req, &prepared, scope, report);
     }
     let timeout = req.timeout.unwrap_or(ctx.options.default_timeout);
     let final_exchange = match &req.poll {
         None => {
+            let retry = req.retry.as_ref();
             send_with_retry(
                 ctx,
                 scope.interruptible,
                 &prepared,
-                req.retry.as_ref(),
+                retry,
                 timeout,
                 "send",
                 report,
@@ -339,96 +308,10 @@ pub async fn run_request(
             .await
         }
         Some(poll) => {
-            let deadline = Instant::now() + poll.timeout;
-            let mut polls = 0u32;
-            loop {
-                polls += 1;
-                let ex = send_with_retry(
-                    ctx,
-                    scope.interruptible,
-                    &prepared,
-                    req.retry.as_ref(),
-                    timeout,
-                    "poll",
-                    report,
-                )
-                .await;
-                let mut next_interval = match &poll.interval {
-                    PollInterval::Fixed(d) => *d,
-                    PollInterval::FromResponse { fallback, .. } => *fallback,
-                };
-                if let Ok(resp) = &ex.outcome {
-                    if let PollInterval::FromResponse { path, .. } = &poll.interval {
-                        if let Some(ms) = resp
-                            .json
-                            .as_ref()
-                            .and_then(|j| select(j, path).ok().flatten())
-                            .and_then(|v| v.as_f64())
-                        {
-                            next_interval = Duration::from_secs_f64((ms.max(0.0)) / 1000.0);
-                        }
-                    }
-                    if !poll.abort_if.is_empty() {
-                        let aborted = poll.abort_if.iter().find(|(k, c)| {
-                            evaluate(k, c, condition_value(k, resp).as_ref(), scope.as_value())
-                                .is_ok()
-                        });
-                        if let Some((key, check)) = aborted {
-                            let seen = condition_value(key, resp)
-                                .map(|v| compact(&v))
-                                .unwrap_or_default();
-                            let mut f = failure_at(
-                                &step.location,
-                                Some(check.pos),
-                                FailureCategory::Assertion,
-                                format!("poll stopped: {key} reached {seen}, a state from which the expected outcome can no longer come (poll {polls})"),
-                            );
-                            f.actual = Some(seen);
-                            attach_last_note(report, "abort_if matched");
-                            return fail(report, f);
-                        }
-                    }
-                    match condition_holds(&poll.until, resp, scope) {
-                        Ok(()) => break ex,
-                        Err(e) => {
-                            let note = match &e {
-                                CheckError::Failed(f) => format!("not yet: {f}"),
-                                CheckError::Template(t, _) => t.to_string(),
-                            };
-                            if let CheckError::Template(..) = e {
-                                return fail(report, check_error_to_failure(step, e, ""));
-                            }
-                            attach_last_note(report, &note);
-                            let out_of_attempts = poll.max_attempts.is_some_and(|m| polls >= m);
-                            let out_of_time = Instant::now() + next_interval > deadline;
-                            if out_of_attempts || out_of_time {
-                                let why = if out_of_attempts {
-                                    format!("after {polls} polls")
-                                } else {
-                                    format!(
-                                        "within {}",
-                                        crate::scenario::duration::format_duration(poll.timeout)
-                                    )
-                                };
-                                return fail(
-                                    report,
-                                    check_error_to_failure(
-                                        step,
-                                        e,
-                                        &format!("poll gave up {why}: "),
-                                    ),
-                                );
-                            }
-                        }
-                    }
-                } else {
-                    // A poll that got no answer keeps polling with the last interval (notes §2.4).
-                    let out_of_attempts = poll.max_attempts.is_some_and(|m| polls >= m);
-                    if out_of_attempts || Instant::now() + next_interval > deadline {
-                        return fail(report, transport_failure(step, &ex, polls as usize));
-                    }
-                }
-                if !ctx.cancel.sleep(next_interval, scope.interruptible).await {
+            match poll_until(ctx, step, req, poll, &prepared, timeout, scope, report).await {
+                PollEnd::Reached(ex) => ex,
+                PollEnd::Failed(f) => return fail(report, f),
+                PollEnd::Interrupted => {
                     report.skip_reason = Some(super::step::INTERRUPTED.into());
                     report.status = crate::report::model::Status::Skipped;
                     return;
@@ -443,12 +326,161 @@ pub async fn run_request(
             return fail(report, transport_failure(step, &final_exchange, n));
         }
     };
+    // Secret captures are registered before anything is judged: a failed expectation prints the
+    // response, and the secret in it must already be masked.
+    for c in req.capture.iter().filter(|c| c.secret) {
+        if let Some(v) = extract(&c.source, resp) {
+            register_secret(ctx, &v);
+        }
+    }
     if let Err(f) = judge(ctx, step, req, resp, scope) {
         return fail(report, f);
     }
     if let Err(f) = capture(ctx, step, &req.capture, resp, scope, report) {
         fail(report, f)
     }
+}
+
+/// `--dry-run`: record the rendered request (with the headers it would get) and give captures
+/// placeholder values so later steps still render.
+fn record_dry_run(
+    ctx: &RunContext,
+    req: &RequestStep,
+    prepared: &PreparedRequest,
+    scope: &mut Scope,
+    report: &mut StepReport,
+) {
+    report.attempts.push(Attempt {
+        number: 1,
+        kind: "dry-run".into(),
+        started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        duration_ms: 0.0,
+        request: crate::report::model::RequestRecord {
+            method: prepared.method.clone(),
+            url: prepared.url.clone(),
+            headers: ctx.http.preview_headers(prepared),
+            body: prepared.body.clone(),
+        },
+        response: None,
+        error: None,
+        note: Some("dry run: not sent".into()),
+    });
+    for c in &req.capture {
+        scope.set(&c.name, Value::String(format!("<{}>", c.name)));
+    }
+}
+
+/// How a poll ended.
+enum PollEnd {
+    /// `until` held on this exchange.
+    Reached(Exchange),
+    Failed(crate::report::model::Failure),
+    Interrupted,
+}
+
+/// Polls until `until` holds, `abort_if` matches, attempts or time run out, or Ctrl-C. The
+/// interval is the last one the API gave (`interval: { from: ... }`): after a response without
+/// it, or no response at all, the previous value is kept (notes §2.4, §5.6), and the fallback
+/// is used only until the first value arrives.
+#[allow(clippy::too_many_arguments)]
+async fn poll_until(
+    ctx: &RunContext,
+    step: &Step,
+    req: &RequestStep,
+    poll: &Poll,
+    prepared: &PreparedRequest,
+    timeout: Duration,
+    scope: &Scope,
+    report: &mut StepReport,
+) -> PollEnd {
+    let deadline = Instant::now() + poll.timeout;
+    let mut interval = match &poll.interval {
+        PollInterval::Fixed(d) => *d,
+        PollInterval::FromResponse { fallback, .. } => *fallback,
+    };
+    let mut polls = 0u32;
+    loop {
+        polls += 1;
+        let retry = req.retry.as_ref();
+        let ex = send_with_retry(
+            ctx,
+            scope.interruptible,
+            prepared,
+            retry,
+            timeout,
+            "poll",
+            report,
+        )
+        .await;
+        let out_of_attempts = poll.max_attempts.is_some_and(|m| polls >= m);
+        match &ex.outcome {
+            Ok(resp) => {
+                if let PollInterval::FromResponse { path, .. } = &poll.interval {
+                    if let Some(d) = interval_from(resp, path, poll.timeout) {
+                        interval = d;
+                    }
+                }
+                if let Some((key, check)) = poll.abort_if.iter().find(|(k, c)| {
+                    evaluate(k, c, condition_value(k, resp).as_ref(), scope.as_value()).is_ok()
+                }) {
+                    let seen = condition_value(key, resp)
+                        .map(|v| compact(&v))
+                        .unwrap_or_default();
+                    let mut f = failure_at(
+                        &step.location,
+                        Some(check.pos),
+                        FailureCategory::Assertion,
+                        format!("poll stopped: {key} reached {seen}, a state from which the expected outcome can no longer come (poll {polls})"),
+                    );
+                    f.actual = Some(seen);
+                    attach_last_note(report, "abort_if matched");
+                    return PollEnd::Failed(f);
+                }
+                match condition_holds(&poll.until, resp, scope) {
+                    Ok(()) => return PollEnd::Reached(ex),
+                    Err(e @ CheckError::Template(..)) => {
+                        return PollEnd::Failed(check_error_to_failure(step, e, ""))
+                    }
+                    Err(CheckError::Failed(f)) => {
+                        attach_last_note(report, &format!("not yet: {f}"));
+                        if out_of_attempts || Instant::now() + interval > deadline {
+                            let why = if out_of_attempts {
+                                format!("after {polls} polls")
+                            } else {
+                                let limit =
+                                    crate::scenario::duration::format_duration(poll.timeout);
+                                format!("within {limit}")
+                            };
+                            let e = CheckError::Failed(f);
+                            let prefix = format!("poll gave up {why}: ");
+                            return PollEnd::Failed(check_error_to_failure(step, e, &prefix));
+                        }
+                    }
+                }
+            }
+            Err(_) => {
+                // A poll that got no answer keeps polling with the last interval (notes §2.4).
+                if out_of_attempts || Instant::now() + interval > deadline {
+                    return PollEnd::Failed(transport_failure(step, &ex, polls as usize));
+                }
+            }
+        }
+        if !ctx.cancel.sleep(interval, scope.interruptible).await {
+            return PollEnd::Interrupted;
+        }
+    }
+}
+
+/// The wait the response asks for, in ms at `path`; absurd values are capped at the poll's
+/// deadline (a server saying 1e23 ms must not crash the engine or hang the run).
+fn interval_from(resp: &Response, path: &str, cap: Duration) -> Option<Duration> {
+    let ms = resp
+        .json
+        .as_ref()
+        .and_then(|j| select(j, path).ok().flatten())
+        .and_then(|v| v.as_f64())?;
+    let d = Duration::try_from_secs_f64(ms.max(0.0) / 1000.0).unwrap_or(cap);
+    Some(d.min(cap))
 }
 
 fn attach_last_note(report: &mut StepReport, note: &str) {
@@ -533,6 +565,38 @@ fn describe_body(body: &str) -> String {
     }
 }
 
+/// What a capture source finds in a response (None: nothing).
+fn extract(source: &CaptureSource, resp: &Response) -> Option<Value> {
+    match source {
+        CaptureSource::JsonPath(p) => resp.json.as_ref().and_then(|j| select(j, p).ok().flatten()),
+        CaptureSource::Header(h) => resp
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(h))
+            .map(|(_, v)| Value::String(v.clone())),
+        CaptureSource::Regex(re) => regex::Regex::new(re).ok().and_then(|re| {
+            re.captures(&resp.body).map(|caps| {
+                let m = caps.get(1).or_else(|| caps.get(0));
+                Value::String(m.map(|m| m.as_str().to_string()).unwrap_or_default())
+            })
+        }),
+        CaptureSource::Status => Some(Value::from(resp.status)),
+        CaptureSource::Body => Some(
+            resp.json
+                .clone()
+                .unwrap_or_else(|| Value::String(resp.body.clone())),
+        ),
+    }
+}
+
+/// Makes every sink mask a captured secret (text as is; other JSON as written).
+fn register_secret(ctx: &RunContext, value: &Value) {
+    match value {
+        Value::String(s) => ctx.http.redactor.add(s),
+        other => ctx.http.redactor.add(&other.to_string()),
+    };
+}
+
 /// Captures into the scope; secret captures are registered with the redactor first.
 pub fn capture(
     ctx: &RunContext,
@@ -543,32 +607,7 @@ pub fn capture(
     report: &mut StepReport,
 ) -> Result<(), crate::report::model::Failure> {
     for c in captures {
-        let value = match &c.source {
-            CaptureSource::JsonPath(p) => {
-                resp.json.as_ref().and_then(|j| select(j, p).ok().flatten())
-            }
-            CaptureSource::Header(h) => resp
-                .headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(h))
-                .map(|(_, v)| Value::String(v.clone())),
-            CaptureSource::Regex(re) => regex::Regex::new(re).ok().and_then(|re| {
-                re.captures(&resp.body).map(|caps| {
-                    Value::String(
-                        caps.get(1)
-                            .or_else(|| caps.get(0))
-                            .map(|m| m.as_str().to_string())
-                            .unwrap_or_default(),
-                    )
-                })
-            }),
-            CaptureSource::Status => Some(Value::from(resp.status)),
-            CaptureSource::Body => Some(
-                resp.json
-                    .clone()
-                    .unwrap_or_else(|| Value::String(resp.body.clone())),
-            ),
-        };
+        let value = extract(&c.source, resp);
         let value = match (value, &c.default) {
             (Some(v), _) => Some(v),
             (None, Some(d)) => Some(
@@ -605,14 +644,7 @@ pub fn capture(
             ));
         };
         if c.secret {
-            match &value {
-                Value::String(s) => {
-                    ctx.http.redactor.add(s);
-                }
-                other => {
-                    ctx.http.redactor.add(&other.to_string());
-                }
-            }
+            register_secret(ctx, &value);
         }
         report.captures.push(CaptureReport {
             name: c.name.clone(),
