@@ -19,6 +19,8 @@ use support::{closed_port, fixtures, record, run, step, Log, Run, TestServer};
 
 /// Text served at `/text`; the token is captured with `secret: true`.
 const TEXT: &str = "order id=12345; token=tok3nS3cretValue99; state=ok";
+/// Served at `/session-text` only, to a step that captures it as a secret and then fails.
+const SESSION_SECRET: &str = "s3ssionT0kenNeverShown77";
 /// Text served at `/note`, with no secret in it. (A case that meets a value before another case
 /// declares it secret prints it unmasked on the console: masking cannot be retroactive.)
 const NOTE: &str = "order id=12345 is ready";
@@ -116,6 +118,10 @@ async fn handle(calls: Calls, req: Request) -> Response {
         ["text"] => Response::builder()
             .header("content-type", "text/plain")
             .body(Body::from(TEXT))
+            .unwrap(),
+        ["session-text"] => Response::builder()
+            .header("content-type", "text/plain")
+            .body(Body::from(format!("session={SESSION_SECRET}; ok")))
             .unwrap(),
         ["absurd"] => json_response(200, json!({ "status": "Pending", "pollDelayInMs": 1e23 })),
         ["note"] => Response::builder()
@@ -220,6 +226,26 @@ fn an_absurd_poll_delay_from_the_server_ends_the_poll_at_its_deadline() {
         .len(),
         1
     );
+}
+
+/// The failing step prints its response; the secret in it was registered before judging, so it
+/// is masked in the console and the reports although the capture itself never happened.
+#[test]
+fn a_secret_capture_is_masked_even_when_its_step_fails() {
+    let c = case("secret-in-failing-step.yaml");
+    assert_eq!(c["status"], "failed", "{c:#}");
+    assert_eq!(
+        message("secret-in-failing-step.yaml"),
+        "status: expected 201, got 200"
+    );
+    let r = &requests_run().run;
+    assert!(r.stdout.contains("session=***"), "{}", r.output());
+    for (what, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
+        assert!(!text.contains(SESSION_SECRET), "secret in {what}");
+    }
+    assert!(!r.json.to_string().contains(SESSION_SECRET));
+    let junit = std::fs::read_to_string(r.junit_path()).unwrap();
+    assert!(!junit.contains(SESSION_SECRET));
 }
 
 #[test]
