@@ -169,7 +169,7 @@ fn polling_too_fast_fails_payments_case_1() {
         "The client never polled faster than pollDelayInMs",
         "assertion",
         &[
-            "your client must wait at least pollDelayInMs between two polls of a payment",
+            "waiting at least pollDelayInMs between two polls",
             "but at least 1000 ms were required (the previous response said pollDelayInMs: 1000)",
         ],
     );

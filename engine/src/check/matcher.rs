@@ -78,12 +78,14 @@ pub fn evaluate(
                 fail(compact(&want))
             }
         }
+        // A missing value does not satisfy `ne` or `not_in`: a typo in a JSONPath must not make
+        // a judgement pass; write `exists: false` to accept absence.
         Matcher::Ne(node) => {
             let want = expected(node)?;
-            if actual.is_some_and(|a| json_equal(a, &want)) {
-                fail(format!("anything but {}", compact(&want)))
-            } else {
-                Ok(())
+            match actual {
+                Some(a) if !json_equal(a, &want) => Ok(()),
+                Some(_) => fail(format!("anything but {}", compact(&want))),
+                None => fail(format!("a value, anything but {}", compact(&want))),
             }
         }
         Matcher::Gt(node) | Matcher::Gte(node) | Matcher::Lt(node) | Matcher::Lte(node) => {
@@ -106,8 +108,10 @@ pub fn evaluate(
             };
             let found = actual.is_some_and(|a| items.iter().any(|i| json_equal(a, i)));
             match (&check.matcher, found) {
-                (Matcher::In(_), true) | (Matcher::NotIn(_), false) => Ok(()),
+                (Matcher::In(_), true) => Ok(()),
+                (Matcher::NotIn(_), false) if actual.is_some() => Ok(()),
                 (Matcher::In(_), false) => fail(format!("one of {}", compact(&list))),
+                _ if actual.is_none() => fail(format!("a value, none of {}", compact(&list))),
                 _ => fail(format!("none of {}", compact(&list))),
             }
         }
@@ -301,6 +305,9 @@ mod tests {
     fn missing_values() {
         let c = check("{ exists: false }");
         assert!(evaluate("x", &c, None, &json!({})).is_ok());
+        // A typo'd path must not pass a negative matcher.
+        assert!(evaluate("x", &check("{ ne: Captured }"), None, &json!({})).is_err());
+        assert!(evaluate("x", &check("{ not_in: [a] }"), None, &json!({})).is_err());
         let c = check("Reserved");
         let err = evaluate("$.status", &c, None, &json!({})).unwrap_err();
         let CheckError::Failed(f) = err else { panic!() };
