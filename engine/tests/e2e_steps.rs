@@ -329,3 +329,13 @@ fn use_failure_points_into_the_fragment() {
     let s = step(case("use-fail.yaml"), "Check the total");
     assert_eq!(s["status"], "failed");
 }
+
+/// `exec: { command: ./tool.sh }` is relative to the case file, not to where poscert was
+/// started (here the fixtures folder, where no `tool.sh` exists).
+#[test]
+fn a_relative_exec_command_is_resolved_beside_the_case_file() {
+    let r = run(&fixtures(), &["exec-relative"]);
+    assert_eq!(r.code, Some(0), "{}", r.output());
+    let c = r.case("exec-relative/relative-command.yaml");
+    assert_eq!(c["status"], "passed", "{c:#}");
+}

@@ -183,6 +183,6 @@ pub fn judge(entries: &[Value], j: &JournalJudgement, scope: &Value) -> Result<(
     Ok(())
 }
 
-/// How long to wait for the journal to settle is not needed: the emulator journals a request
-/// before answering it. Kept as a named constant for the runner's journal fetch timeout.
+/// How long the runner waits for `GET /_emulator/journal`. (No settling delay is needed before
+/// reading it: the emulator journals a request before answering it.)
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);

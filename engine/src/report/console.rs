@@ -89,8 +89,8 @@ impl Console {
             self.paint("31", "FAILED")
         };
         self.line(&format!(
-            "\n{verdict}: {} passed, {} failed, {} errors, {} skipped of {} cases in {:.2} s (target: {}, client: {}, customer: {})",
-            s.passed, s.failed, s.errored, s.skipped, s.total,
+            "\n{verdict}: {} passed, {} failed ({} by an assertion, {} by an error), {} skipped of {} cases in {:.2} s (target: {}, client: {}, customer: {})",
+            s.passed, s.failed + s.errored, s.failed, s.errored, s.skipped, s.total,
             report.duration_ms / 1000.0,
             report.target.name, report.client_mode, report.customer_mode
         ));

@@ -55,6 +55,19 @@ pub async fn run_exec(
         report.status = crate::report::model::Status::Skipped;
         return;
     }
+    // `./tool` and `../tool` are relative to the case file, like fragments and schema files, so a
+    // case runs the same from any working directory. Bare names are looked up on PATH.
+    let command = if command.starts_with("./") || command.starts_with("../") {
+        let dir = step
+            .location
+            .file
+            .path
+            .parent()
+            .unwrap_or(std::path::Path::new("."));
+        dir.join(&command).display().to_string()
+    } else {
+        command
+    };
     let child = tokio::process::Command::new(&command)
         .args(&args)
         .stdin(std::process::Stdio::null())

@@ -35,6 +35,12 @@ pub enum LoadErrorKind {
     InvalidValue(String),
     FragmentNotFound(PathBuf),
     FragmentCycle(PathBuf),
+    /// Two cases of one feature with the same `case:` number (the first one's file is named).
+    DuplicateCaseNumber {
+        feature: String,
+        number: u32,
+        first: PathBuf,
+    },
     InvalidJsonPath {
         path: String,
         reason: String,
@@ -96,6 +102,14 @@ impl LoadError {
             LoadErrorKind::FragmentCycle(p) => {
                 format!("fragment `{}` uses itself (directly or through others)", p.display())
             }
+            LoadErrorKind::DuplicateCaseNumber {
+                feature,
+                number,
+                first,
+            } => format!(
+                "{feature} case {number} is also {}: give every case of a feature its own number",
+                first.display()
+            ),
             LoadErrorKind::InvalidJsonPath { path, reason } => {
                 format!("invalid JSONPath `{path}`: {reason}")
             }

@@ -58,7 +58,57 @@ pub fn load_paths(paths: &[PathBuf]) -> Suite {
             suite.errors.push(e);
         }
     }
+    reject_duplicate_case_numbers(&mut suite, &loader);
     suite
+}
+
+/// "payments case 1" must name one case: reports, certificates and people refer to cases so.
+/// The later file of a pair becomes a load error (it does not run); the first one runs.
+fn reject_duplicate_case_numbers(suite: &mut Suite, loader: &Loader) {
+    let mut seen: HashMap<(String, u32), PathBuf> = HashMap::new();
+    let mut keep = Vec::with_capacity(suite.cases.len());
+    for case in std::mem::take(&mut suite.cases) {
+        let Some(number) = case.case_number else {
+            keep.push(case);
+            continue;
+        };
+        let key = (case.feature.clone(), number);
+        match seen.get(&key) {
+            Some(first) => {
+                let pos = case_number_position(&case.source_text);
+                if let Some(text) = loader.sources.get(&case.file.path) {
+                    suite.sources.insert(case.file.path.clone(), text.clone());
+                }
+                suite.errors.push(LoadError::new(
+                    &case.file.path,
+                    pos,
+                    LoadErrorKind::DuplicateCaseNumber {
+                        feature: case.feature.clone(),
+                        number,
+                        first: first.clone(),
+                    },
+                ));
+            }
+            None => {
+                seen.insert(key, case.file.path.clone());
+                keep.push(case);
+            }
+        }
+    }
+    suite.cases = keep;
+}
+
+/// Where `case:` is written (the model keeps only the number).
+fn case_number_position(text: &str) -> Pos {
+    yaml::parse(text)
+        .ok()
+        .and_then(|root| {
+            root.as_map()?
+                .iter()
+                .find(|(k, _)| k.name == "case")
+                .map(|(_, v)| v.pos)
+        })
+        .unwrap_or(Pos::new(1, 1))
 }
 
 /// YAML files under `dir`, recursively, skipping `fragments/` folders and hidden entries.
@@ -216,4 +266,36 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_cases_with_one_number_in_a_feature_are_an_error_at_the_second() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = |name: &str| {
+            format!("name: {name}\nfeature: payments\ncase: 1\nsteps:\n  - wait: 1ms\n")
+        };
+        std::fs::write(dir.path().join("a.yaml"), case("first")).unwrap();
+        std::fs::write(dir.path().join("b.yaml"), case("second")).unwrap();
+        std::fs::write(
+            dir.path().join("c.yaml"),
+            case("other feature").replace("payments", "refunds"),
+        )
+        .unwrap();
+        let suite = load_paths(&[dir.path().to_path_buf()]);
+        let names: Vec<&str> = suite.cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["first", "other feature"]);
+        assert_eq!(suite.errors.len(), 1);
+        let e = &suite.errors[0];
+        assert!(e.file.ends_with("b.yaml"));
+        assert_eq!(e.pos, Pos::new(3, 7));
+        assert!(
+            e.message().starts_with("payments case 1 is also "),
+            "{}",
+            e.message()
+        );
+    }
 }
