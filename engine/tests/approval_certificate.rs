@@ -362,7 +362,7 @@ fn a_failing_run_writes_a_failure_report_and_keeps_the_ledger() {
     let md = std::fs::read_to_string(p.join("out/certs/failure-report.md")).unwrap();
     for text in [
         "# Certification failed: Acme POS 2.1.0",
-        "2 passed, 1 failed (1 by an assertion, 0 by an error), 0 skipped of 3 cases",
+        "2 passed, 1 failed, 0 errors, 0 skipped of 3 cases",
         "### onboarding case 3: Expect the wrong status (failed)",
         "- **Stores answer 201 (they do not)** at `cases/onboarding/03-fails.yaml:8:25` (assertion, steps)",
         "  - expected: 201",
