@@ -38,7 +38,7 @@ fn all_passing_exits_0_with_a_line_per_case() {
 
 #[test]
 fn jobs_1_runs_cases_one_by_one_in_certification_order() {
-    // Feature order first (payments before refunds), then case number, then file.
+    // Feature order first (payments before refunds), then case number.
     let r = run(
         &fixtures(),
         &["cli", "interrupt/b-not-started.yaml", "--jobs", "1"],

@@ -1,7 +1,7 @@
 //! Ctrl-C during a case, on the real process: `fixtures/interrupt/a-long-wait.yaml` writes a
 //! marker file from an `exec` step and then waits five minutes; once the marker exists the test
 //! sends SIGINT. The engine must stop the wait, run the case's `finally` (which writes another
-//! file), skip the case that had not started, write the JSON and JUnit reports marked
+//! file), report the case that had not started as skipped, write the JSON and JUnit reports marked
 //! interrupted, and exit 130.
 
 #[path = "fixtures/support.rs"]
@@ -86,8 +86,15 @@ fn ctrl_c_runs_finally_writes_reports_marked_interrupted_and_exits_130() {
     let files: Vec<&str> = cases.iter().map(|c| c["file"].as_str().unwrap()).collect();
     assert_eq!(
         files,
-        ["interrupt/a-long-wait.yaml"],
-        "the case not yet started is left out"
+        ["interrupt/a-long-wait.yaml", "interrupt/b-not-started.yaml"],
+        "every selected case is in the report"
+    );
+    // The case Ctrl-C kept from starting is there, skipped with the reason: a report that just
+    // had fewer cases would look like a smaller, passing run.
+    assert_eq!(cases[1]["status"], "skipped");
+    assert_eq!(
+        cases[1]["skipReason"],
+        "not started: the run was interrupted (Ctrl-C)"
     );
     let case = &cases[0];
     assert_eq!(case["status"], "error");
@@ -113,10 +120,11 @@ fn ctrl_c_runs_finally_writes_reports_marked_interrupted_and_exits_130() {
             .any(|(k, v)| k == "poscert.interrupted" && v == "true"),
         "{xml}"
     );
-    assert_eq!(suite.cases.len(), 1, "{xml}");
+    assert_eq!(suite.cases.len(), 2, "{xml}");
     let status = &suite.cases[0].status;
     assert!(status.is_error(), "{status:?}");
     assert_eq!(status.error_as_ref().error_type, "interrupted");
+    assert!(suite.cases[1].status.is_skipped(), "{xml}");
 
     // The console says so too.
     assert!(stdout.contains("INTERRUPTED"), "{context}");
