@@ -182,3 +182,27 @@ async fn refunds_of_another_integrator_are_1402() {
         "untouched by the other integrator"
     );
 }
+
+/// poscert's judge (`X-Poscert-Actor: judge`) only observes: its polls never reserve a refund,
+/// so in adapter mode it is the client's own poll that moves it on, as against MobilePay.
+#[tokio::test]
+async fn a_judge_poll_does_not_reserve_the_refund() {
+    let c = Ctx::start().await;
+    let pay = c.captured(50.0).await;
+    let refund = c.refund_ok(&pay, 20.0).await;
+    for _ in 0..3 {
+        let seen = send(
+            c.req(Method::GET, &format!("/pos/v10/refunds/{refund}"))
+                .header("x-poscert-actor", "judge"),
+        )
+        .await;
+        seen.assert_ok();
+        assert_eq!(seen.body["status"], "Initiated");
+    }
+    c.post_empty(&format!("/pos/v10/refunds/{refund}/capture"))
+        .await
+        .assert_error(409, "1351");
+    // The client's own first poll is what reserves it.
+    assert_eq!(c.refund_status(&refund).await, "Initiated");
+    assert_eq!(c.refund_status(&refund).await, "Reserved");
+}

@@ -565,6 +565,12 @@ impl Store {
         Ok(r)
     }
 
+    /// `GET /refunds/{id}` by an observer (poscert's judge): the status, changing nothing.
+    pub fn peek_refund(&mut self, owner: &Owner, id: &str) -> Result<Refund, ApiError> {
+        self.refund_mut_for(owner, id, ApiError::NotFound)
+            .map(|r| r.clone())
+    }
+
     /// `GET /refunds/{id}`: reports the status, then reserves an `Initiated` refund.
     pub fn observe_refund(
         &mut self,
