@@ -8,10 +8,25 @@
 use axum::http::StatusCode;
 use serde::Serialize;
 
-/// Every code of notes §6.2 that this emulator produces, plus the emulator-only codes of the
-/// user-simulation API (9xxx, documented in the README: the real responses are unknown).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
+/// Declares [`ErrorCode`] and [`ErrorCode::ALL`] from one list, so a new code can never be
+/// missing from the tests that walk every code.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident,)*) => {
+        /// Every code of notes §6.2 that this emulator produces, plus the emulator-only codes of the
+        /// user-simulation API (9xxx, documented in the README: the real responses are unknown).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+        }
+    };
+}
+
+error_codes! {
     PosNotFound409,
     PaymentNotFound409,
     StoreNotFound409,
@@ -261,71 +276,7 @@ mod tests {
 
     #[test]
     fn every_code_is_unique_and_in_its_status_family() {
-        use ErrorCode::*;
-        let all = [
-            PosNotFound409,
-            PaymentNotFound409,
-            StoreNotFound409,
-            RefundNotFound404,
-            BadRequest,
-            InvalidBeaconId,
-            InvalidAmount,
-            PaymentFilterNotSpecific,
-            RefundFilterNotSpecific,
-            InvalidMerchantPosId,
-            InvalidPosName,
-            InvalidOrderId,
-            InvalidRefundOrderId,
-            InvalidCallbackAlias,
-            InvalidMerchantPaymentLabel,
-            InvalidCalibrationType,
-            InvalidMerchantBrandId,
-            InvalidMerchantLocationId,
-            PosFilterNotSpecific,
-            StoreFilterNotSpecific,
-            MissingVat,
-            MissingVersion,
-            DuplicatedVat,
-            DuplicatedVersion,
-            InvalidVat,
-            InvalidVersion,
-            InvalidIdempotencyKey,
-            DuplicatedIdempotencyKey,
-            MissingIdempotencyKey,
-            InvalidVatClaim,
-            MerchantPosIdExists,
-            BeaconIdExists,
-            StoreNotActive,
-            CannotCancelPayment,
-            PaymentAlreadyActive,
-            PaymentNotPrepared,
-            PaymentNotReserved,
-            CaptureExceedsReserved,
-            IdempotencyKeyReused,
-            AlreadyCapturedDifferentAmount,
-            PartialCaptureNotPossible,
-            RefundNotReserved,
-            CannotCancelRefund,
-            PaymentNotCaptured,
-            RefundCurrencyDiffers,
-            PaymentTooOld,
-            RefundAmountTooHigh,
-            PosOtherIntegrator,
-            PaymentOtherIntegrator,
-            RefundOtherIntegrator,
-            StoreOtherMerchant,
-            ReadyOtherMerchant,
-            CaptureOtherMerchant,
-            CancelOtherMerchant,
-            DeletePosOtherMerchant,
-            QueryPosOtherMerchant,
-            QueryPaymentOtherMerchant,
-            SimUnknownBeacon,
-            SimUnknownUser,
-            SimNothingToAccept,
-            SimCheckInRefused,
-            SimNothingToCancel,
-        ];
+        let all = ErrorCode::ALL;
         let mut codes: Vec<&str> = all.iter().map(|c| c.code()).collect();
         codes.sort();
         codes.dedup();
