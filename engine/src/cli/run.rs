@@ -119,15 +119,7 @@ pub async fn run(args: RunArgs) -> i32 {
             return EXIT_INVALID;
         }
     };
-    let client_mode = match args.client {
-        ClientArg::Reference => ClientMode::Reference,
-        ClientArg::Adapter => ClientMode::Adapter,
-        ClientArg::Operator => ClientMode::Operator,
-    };
-    let customer_mode = match args.customer {
-        CustomerArg::Simulated => CustomerMode::Simulated,
-        CustomerArg::Human => CustomerMode::Human,
-    };
+    let (client_mode, customer_mode) = modes(&args);
     let jobs = args
         .jobs
         .unwrap_or_else(|| {
@@ -169,20 +161,7 @@ pub async fn run(args: RunArgs) -> i32 {
         progress: console.clone(),
     });
 
-    // Ctrl-C: stop new work, let finally steps run, write reports; a second Ctrl-C exits now.
-    let signal_cancel = cancel.clone();
-    let signal_console = console.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            signal_console.line("\ninterrupted: stopping; running finally steps and writing reports (Ctrl-C again to quit at once)");
-            signal_cancel.cancel();
-            if tokio::signal::ctrl_c().await.is_ok() {
-                // `exit` runs no destructors: stop the harnesses here or they outlive us.
-                crate::operator::adapter::kill_all_now();
-                std::process::exit(EXIT_INTERRUPTED);
-            }
-        }
-    });
+    handle_ctrl_c(cancel.clone(), console.clone());
 
     if !args.dry_run {
         console.line(&format!(
@@ -199,7 +178,9 @@ pub async fn run(args: RunArgs) -> i32 {
     console.finish();
     let interrupted = cancel.is_cancelled();
 
-    let summary = RunReport::compute_summary(&case_reports, load_errors.len());
+    let identity = config
+        .as_ref()
+        .map(|c| crate::approval::session::report_identity(c, &target.client_version));
     let report = RunReport {
         schema_version: REPORT_SCHEMA_VERSION,
         engine_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -214,44 +195,22 @@ pub async fn run(args: RunArgs) -> i32 {
         },
         client_mode: format!("{client_mode:?}").to_lowercase(),
         customer_mode: format!("{customer_mode:?}").to_lowercase(),
-        identity: config
-            .as_ref()
-            .map(|c| crate::approval::session::report_identity(c, &target.client_version)),
-        summary,
+        identity,
+        summary: RunReport::compute_summary(&case_reports, load_errors.len()),
         cases: case_reports,
         load_errors,
         hostname: gethostname::gethostname().to_string_lossy().into_owned(),
     };
 
     if args.dry_run {
-        print_dry_run(&report, &redactor, &target);
+        print!(
+            "{}",
+            redactor.redact(&crate::report::dry_run::render(&report, &target))
+        );
     }
-    let mut write_failed = false;
-    let json_path = args
-        .report_json
-        .clone()
-        .or_else(|| args.report_dir.as_ref().map(|d| d.join("report.json")));
-    let junit_path = args
-        .report_junit
-        .clone()
-        .or_else(|| args.report_dir.as_ref().map(|d| d.join("junit.xml")));
-    if let Some(path) = &json_path {
-        if let Err(e) = write_file(path, &json::render(&report, &redactor)) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            write_failed = true;
-        }
-    }
-    if let Some(path) = &junit_path {
-        if let Err(e) = write_file(
-            path,
-            &junit::render(&report, args.junit_granularity, &redactor),
-        ) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            write_failed = true;
-        }
-    }
+    let (written, mut write_failed) = write_reports(&report, &args, &redactor);
     console.summary(&report);
-    for p in [&json_path, &junit_path].into_iter().flatten() {
+    for p in &written {
         console.line(&format!("report: {}", p.display()));
     }
     // Approval: a certificate and a ledger entry, or a failure report (issue 6).
@@ -284,7 +243,12 @@ pub async fn run(args: RunArgs) -> i32 {
     if let Some(emulator) = prepared.emulator.take() {
         emulator.shutdown().await;
     }
-    if interrupted {
+    exit_code(&report, write_failed)
+}
+
+/// Interrupted beats invalid input beats a failed case: the code says the most urgent thing.
+fn exit_code(report: &RunReport, write_failed: bool) -> i32 {
+    if report.interrupted {
         EXIT_INTERRUPTED
     } else if !report.load_errors.is_empty() || write_failed {
         EXIT_INVALID
@@ -293,6 +257,71 @@ pub async fn run(args: RunArgs) -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+fn modes(args: &RunArgs) -> (ClientMode, CustomerMode) {
+    let client = match args.client {
+        ClientArg::Reference => ClientMode::Reference,
+        ClientArg::Adapter => ClientMode::Adapter,
+        ClientArg::Operator => ClientMode::Operator,
+    };
+    let customer = match args.customer {
+        CustomerArg::Simulated => CustomerMode::Simulated,
+        CustomerArg::Human => CustomerMode::Human,
+    };
+    (client, customer)
+}
+
+/// Ctrl-C: stop new work, let `finally` steps run, write the reports; a second Ctrl-C exits at
+/// once.
+fn handle_ctrl_c(cancel: Arc<Cancellation>, console: Arc<Console>) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            console.line("\ninterrupted: stopping; running finally steps and writing reports (Ctrl-C again to quit at once)");
+            cancel.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                // `exit` runs no destructors: stop the harnesses here or they outlive us.
+                crate::operator::adapter::kill_all_now();
+                std::process::exit(EXIT_INTERRUPTED);
+            }
+        }
+    });
+}
+
+/// Writes the JSON and JUnit reports the flags ask for. Returns the paths written, and whether
+/// any write failed (which makes the exit code 2: a CI dashboard must not read a stale file).
+fn write_reports(
+    report: &RunReport,
+    args: &RunArgs,
+    redactor: &Redactor,
+) -> (Vec<std::path::PathBuf>, bool) {
+    let json_path = args
+        .report_json
+        .clone()
+        .or_else(|| args.report_dir.as_ref().map(|d| d.join("report.json")));
+    let junit_path = args
+        .report_junit
+        .clone()
+        .or_else(|| args.report_dir.as_ref().map(|d| d.join("junit.xml")));
+    let mut written = Vec::new();
+    let mut failed = false;
+    let renderers: [(Option<std::path::PathBuf>, &dyn Fn() -> String); 2] = [
+        (json_path, &|| json::render(report, redactor)),
+        (junit_path, &|| {
+            junit::render(report, args.junit_granularity, redactor)
+        }),
+    ];
+    for (path, render) in renderers {
+        let Some(path) = path else { continue };
+        match write_file(&path, &render()) {
+            Ok(()) => written.push(path),
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                failed = true;
+            }
+        }
+    }
+    (written, failed)
 }
 
 /// Fills what the command line left unsaid from poscert.yaml: command-line flags win.
@@ -318,38 +347,4 @@ fn with_config_defaults(mut args: RunArgs, config: Option<&crate::config::Config
         args.report_dir = c.reports.dir.clone();
     }
     args
-}
-
-/// `--dry-run`: every rendered request, redacted, in order, after the token request the run
-/// would make first.
-fn print_dry_run(report: &RunReport, redactor: &Redactor, target: &crate::http::Target) {
-    fn walk(steps: &[crate::report::model::StepReport], out: &mut String) {
-        for s in steps {
-            for a in &s.attempts {
-                out.push_str(&format!("  # {} ({}:{})\n", s.name, s.file, s.line));
-                out.push_str(&format!("  {} {}\n", a.request.method, a.request.url));
-                for (k, v) in &a.request.headers {
-                    out.push_str(&format!(
-                        "  {k}: {}\n",
-                        crate::report::redact::mask_header_value(k, v)
-                    ));
-                }
-                if let Some(b) = &a.request.body {
-                    out.push_str(&format!("  {b}\n"));
-                }
-                out.push('\n');
-            }
-            walk(&s.children, out);
-        }
-    }
-    let mut out = String::new();
-    out.push_str(&format!(
-        "== Integrator token (fetched once and reused until shortly before it expires; again after a 401)\n  POST {}\n  Authorization: Basic ***\n  Content-Type: application/x-www-form-urlencoded\n  grant_type=client_credentials&merchant_vat={}\n\n",
-        target.token_url, target.merchant_vat
-    ));
-    for c in &report.cases {
-        out.push_str(&format!("== {} ({})\n", c.name, c.file));
-        walk(&c.steps, &mut out);
-    }
-    print!("{}", redactor.redact(&out));
 }

@@ -3,6 +3,7 @@
 
 pub mod console;
 pub mod detail;
+pub mod dry_run;
 pub mod json;
 pub mod junit;
 pub mod model;
