@@ -163,7 +163,7 @@ pub async fn run(args: RunArgs) -> i32 {
 
     handle_ctrl_c(cancel.clone(), console.clone());
 
-    if !args.dry_run {
+    if !args.dry_run && !cases.is_empty() {
         console.line(&format!(
             "poscert {}: {} cases against {} ({}), client: {}, customer: {}, jobs: {jobs}",
             env!("CARGO_PKG_VERSION"),
