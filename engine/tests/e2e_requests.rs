@@ -21,6 +21,8 @@ use support::{closed_port, fixtures, record, run, step, Log, Run, TestServer};
 const TEXT: &str = "order id=12345; token=tok3nS3cretValue99; state=ok";
 /// Served at `/session-text` only, to a step that captures it as a secret and then fails.
 const SESSION_SECRET: &str = "s3ssionT0kenNeverShown77";
+/// Served by `/pending-token` to a poll that never succeeds, captured as a secret.
+const POLL_SECRET: &str = "p0llT0kenNeverShown88";
 /// Text served at `/note`, with no secret in it. (A case that meets a value before another case
 /// declares it secret prints it unmasked on the console: masking cannot be retroactive.)
 const NOTE: &str = "order id=12345 is ready";
@@ -123,6 +125,9 @@ async fn handle(calls: Calls, req: Request) -> Response {
             .header("content-type", "text/plain")
             .body(Body::from(format!("session={SESSION_SECRET}; ok")))
             .unwrap(),
+        ["pending-token"] => {
+            json_response(200, json!({ "status": "Pending", "token": POLL_SECRET }))
+        }
         ["absurd"] => json_response(200, json!({ "status": "Pending", "pollDelayInMs": 1e23 })),
         ["note"] => Response::builder()
             .header("content-type", "text/plain")
@@ -246,6 +251,26 @@ fn a_secret_capture_is_masked_even_when_its_step_fails() {
     assert!(!r.json.to_string().contains(SESSION_SECRET));
     let junit = std::fs::read_to_string(r.junit_path()).unwrap();
     assert!(!junit.contains(SESSION_SECRET));
+}
+
+/// Every poll attempt is in the report: a secret in the polled responses is masked even though
+/// the poll gave up and the capture never happened.
+#[test]
+fn a_secret_capture_is_masked_in_every_attempt_of_a_failing_poll() {
+    let c = case("secret-in-failing-poll.yaml");
+    assert_eq!(c["status"], "failed", "{c:#}");
+    let a = attempts(
+        "secret-in-failing-poll.yaml",
+        "Poll a pending session that carries a token",
+    );
+    assert!(a.len() >= 2, "{a:#?}");
+    let r = &requests_run().run;
+    for (what, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
+        assert!(!text.contains(POLL_SECRET), "secret in {what}");
+    }
+    assert!(!r.json.to_string().contains(POLL_SECRET));
+    let junit = std::fs::read_to_string(r.junit_path()).unwrap();
+    assert!(!junit.contains(POLL_SECRET));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `schemas/scenario.schema.json` and `schemas/fragment.schema.json` are what editors use
 //! (`# yaml-language-server: $schema=...`); the loader (`engine/src/scenario/convert/mod.rs`) is what
 //! the engine uses. These tests keep the two describing one language:
-//! (a) every object of the schemas has exactly the keys of convert.rs's `*_KEYS` constants, and
+//! (a) every object of the schemas has exactly the keys of convert/'s `*_KEYS` constants, and
 //!     the enumerations (matcher operators, `when` values, features, operator actions, named
 //!     response schemas) equal the engine's lists;
 //! (b) every case, feature and fragment under `scenarios/` (and the valid e2e fixtures) validates,

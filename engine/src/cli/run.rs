@@ -289,7 +289,8 @@ fn handle_ctrl_c(cancel: Arc<Cancellation>, console: Arc<Console>) {
 }
 
 /// Writes the JSON and JUnit reports the flags ask for. Returns the paths written, and whether
-/// any write failed (which makes the exit code 2: a CI dashboard must not read a stale file).
+/// any write failed (which makes the exit code 2 unless the run was interrupted: a CI dashboard
+/// must not read a stale file as this run's).
 fn write_reports(
     report: &RunReport,
     args: &RunArgs,

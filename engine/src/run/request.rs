@@ -326,13 +326,7 @@ pub async fn run_request(
             return fail(report, transport_failure(step, &final_exchange, n));
         }
     };
-    // Secret captures are registered before anything is judged: a failed expectation prints the
-    // response, and the secret in it must already be masked.
-    for c in req.capture.iter().filter(|c| c.secret) {
-        if let Some(v) = extract(&c.source, resp) {
-            register_secret(ctx, &v);
-        }
-    }
+    register_secret_captures(ctx, req, resp);
     if let Err(f) = judge(ctx, step, req, resp, scope) {
         return fail(report, f);
     }
@@ -415,6 +409,9 @@ async fn poll_until(
         let out_of_attempts = poll.max_attempts.is_some_and(|m| polls >= m);
         match &ex.outcome {
             Ok(resp) => {
+                // Every poll's response is in the report, so its secrets are masked now, whether
+                // or not the poll ever succeeds.
+                register_secret_captures(ctx, req, resp);
                 if let PollInterval::FromResponse { path, .. } = &poll.interval {
                     if let Some(d) = interval_from(resp, path, poll.timeout) {
                         interval = d;
@@ -472,7 +469,7 @@ async fn poll_until(
 }
 
 /// The wait the response asks for, in ms at `path`; absurd values are capped at the poll's
-/// deadline (a server saying 1e23 ms must not crash the engine or hang the run).
+/// whole timeout (a server saying 1e23 ms must not crash the engine or hang the run).
 fn interval_from(resp: &Response, path: &str, cap: Duration) -> Option<Duration> {
     let ms = resp
         .json
@@ -586,6 +583,16 @@ fn extract(source: &CaptureSource, resp: &Response) -> Option<Value> {
                 .clone()
                 .unwrap_or_else(|| Value::String(resp.body.clone())),
         ),
+    }
+}
+
+/// Secret captures are registered before anything is judged: a failed expectation or poll prints
+/// the response, and the secret in it must already be masked.
+fn register_secret_captures(ctx: &RunContext, req: &RequestStep, resp: &Response) {
+    for c in req.capture.iter().filter(|c| c.secret) {
+        if let Some(v) = extract(&c.source, resp) {
+            register_secret(ctx, &v);
+        }
     }
 }
 

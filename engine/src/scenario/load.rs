@@ -43,7 +43,10 @@ pub fn load_paths(paths: &[PathBuf]) -> Suite {
         }
     }
     files.sort();
-    files.dedup();
+    // One file given twice (`scenarios/refunds ./scenarios/refunds/`, or relative and absolute)
+    // loads once, under the first spelling.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     for file in files {
         let is_feature = file.file_name().is_some_and(|n| n == FEATURE_FILE);
         let result = if is_feature {
@@ -297,5 +300,19 @@ mod tests {
             "{}",
             e.message()
         );
+    }
+
+    #[test]
+    fn one_file_given_twice_loads_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = "name: only\nfeature: payments\ncase: 1\nsteps:\n  - wait: 1ms\n";
+        std::fs::write(dir.path().join("a.yaml"), case).unwrap();
+        let twice = [
+            dir.path().to_path_buf(),
+            dir.path().join(".").join("a.yaml"),
+        ];
+        let suite = load_paths(&twice);
+        assert!(suite.errors.is_empty(), "{:?}", suite.errors);
+        assert_eq!(suite.cases.len(), 1);
     }
 }
