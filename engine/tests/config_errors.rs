@@ -164,6 +164,29 @@ fn a_bad_version_says_what_is_wrong_with_it() {
     );
 }
 
+/// `validate` checks poscert.yaml too, so a mistake shows before the real run, not during it.
+#[test]
+fn validate_checks_the_config_file_as_well() {
+    let dir = project(Some(GOOD));
+    let out = engine(dir.path(), &["validate", "cases"], &[]);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert!(
+        out.stdout.contains("poscert.yaml: Acme POS 2.1.0"),
+        "{}",
+        out.all()
+    );
+    let dir = project(Some("identity:\n  systemName: Acme POS\n  version: 2.1\n"));
+    let out = engine(dir.path(), &["validate", "cases"], &[]);
+    assert_eq!(out.code, Some(2), "{}", out.all());
+    assert!(
+        out.stderr.contains("--> poscert.yaml:3:12"),
+        "{}",
+        out.all()
+    );
+    // The cases were still checked: one mistake does not hide the others.
+    assert!(out.stdout.contains("1 cases"), "{}", out.all());
+}
+
 #[test]
 fn an_inline_secret_is_refused_without_being_printed() {
     let secret = "s3cr3t-canary-1f9a7c";

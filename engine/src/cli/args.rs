@@ -52,6 +52,10 @@ pub enum Command {
     Validate {
         /// Files or folders (default: scenarios)
         paths: Vec<PathBuf>,
+        /// The configuration file to check too (default: poscert.yaml in the current folder,
+        /// when there is one)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// List the cases with their feature, tags and file.
     List {

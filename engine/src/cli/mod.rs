@@ -36,7 +36,9 @@ pub fn main() -> i32 {
     runtime.block_on(async move {
         match cli.command {
             None => run::run(cli.run).await,
-            Some(Command::Validate { paths }) => validate::validate(&default_paths(paths)),
+            Some(Command::Validate { paths, config }) => {
+                validate::validate(&default_paths(paths), config.as_deref())
+            }
             Some(Command::List { paths, selection }) => {
                 list::list(&default_paths(paths), &selection)
             }

@@ -5,7 +5,22 @@ use crate::scenario::load_paths;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-pub fn validate(paths: &[PathBuf]) -> i32 {
+pub fn validate(paths: &[PathBuf], config: Option<&std::path::Path>) -> i32 {
+    // poscert.yaml is input too: a mistake there would only show when the real run starts.
+    let config_ok = match crate::config::discover(config) {
+        Ok(Some(c)) => {
+            println!(
+                "poscert.yaml: {} {}",
+                c.identity.system_name.value, c.identity.version.value
+            );
+            true
+        }
+        Ok(None) => true,
+        Err(e) => {
+            eprint!("{}", e.render());
+            false
+        }
+    };
     let suite = load_paths(paths);
     super::print_load_errors(&suite, super::use_color(std::io::stderr().is_terminal()));
     let fragments: std::collections::BTreeSet<_> = suite
@@ -24,7 +39,7 @@ pub fn validate(paths: &[PathBuf]) -> i32 {
         fragments.len(),
         suite.errors.len()
     );
-    if suite.errors.is_empty() && (suite.cases.len() + suite.features.len()) > 0 {
+    if config_ok && suite.errors.is_empty() && (suite.cases.len() + suite.features.len()) > 0 {
         EXIT_OK
     } else {
         if suite.cases.is_empty() && suite.errors.is_empty() {
