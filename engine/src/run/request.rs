@@ -26,17 +26,9 @@ pub fn render(req: &RequestStep, scope: &Scope) -> Result<PreparedRequest, (Pos,
         .render_str(&req.url.text, s)
         .map_err(|e| (req.url.pos, e.to_string()))?;
     if !req.query.is_empty() {
-        let mut pairs = Vec::new();
-        for (k, node) in &req.query {
-            let v = r
-                .render_node_text(node, s)
-                .map_err(|e| (node.pos, e.to_string()))?;
-            pairs.push((k.as_str(), v));
-        }
+        let query = render_encoded(&req.query, scope)?;
         url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(&encoding::pairs(
-            pairs.iter().map(|(k, v)| (*k, v.as_str())),
-        ));
+        url.push_str(&query);
     }
     let mut headers = Vec::new();
     let mut suppressed = Vec::new();
@@ -69,20 +61,14 @@ pub fn render(req: &RequestStep, scope: &Scope) -> Result<PreparedRequest, (Pos,
                 .map_err(|e| (t.pos, e.to_string()))?,
         ),
         Some(Body::Form(fields)) => {
-            let mut pairs = Vec::new();
-            for (k, node) in fields {
-                let v = r
-                    .render_node_text(node, s)
-                    .map_err(|e| (node.pos, e.to_string()))?;
-                pairs.push((k.as_str(), v));
-            }
+            let form = render_encoded(fields, scope)?;
             if !has_content_type {
                 headers.push((
                     "Content-Type".into(),
                     "application/x-www-form-urlencoded".into(),
                 ));
             }
-            Some(encoding::pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))))
+            Some(form)
         }
     };
     Ok(PreparedRequest {
@@ -93,6 +79,26 @@ pub fn render(req: &RequestStep, scope: &Scope) -> Result<PreparedRequest, (Pos,
         body,
         target_headers: req.target_headers,
     })
+}
+
+/// Renders query or form fields and encodes them as `k1=v1&k2=v2` (the same encoding the
+/// redactor masks secrets in).
+fn render_encoded(
+    fields: &[(String, crate::scenario::yaml::Node)],
+    scope: &Scope,
+) -> Result<String, (Pos, String)> {
+    let r = Renderer::global();
+    let rendered = fields
+        .iter()
+        .map(|(k, node)| {
+            r.render_node_text(node, scope.as_value())
+                .map(|v| (k.as_str(), v))
+                .map_err(|e| (node.pos, e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(encoding::pairs(
+        rendered.iter().map(|(k, v)| (*k, v.as_str())),
+    ))
 }
 
 /// Tells the emulator's journal who sent a request: `client` (the reference client's work) or
