@@ -333,7 +333,7 @@ pub async fn run_request(
         }
     };
     register_secret_captures(ctx, req, resp);
-    if let Err(f) = judge(ctx, step, req, resp, scope) {
+    if let Err(f) = judge(step, req, resp, scope) {
         return fail(report, f);
     }
     if let Err(f) = capture(ctx, step, &req.capture, resp, scope, report) {
@@ -496,7 +496,6 @@ fn attach_last_note(report: &mut StepReport, note: &str) {
 
 /// The `expect` block against the final response.
 fn judge(
-    _ctx: &RunContext,
     step: &Step,
     req: &RequestStep,
     resp: &Response,
