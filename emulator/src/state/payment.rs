@@ -113,26 +113,14 @@ impl Payment {
         checked_in: Option<usize>,
         now: DateTime<Utc>,
     ) -> Payment {
-        Payment {
-            id,
-            pos_id,
-            owner,
-            order_id,
-            details: Some(details),
-            status: if checked_in.is_some() {
-                PaymentStatus::IssuedToUser
-            } else {
-                PaymentStatus::Initiated
-            },
-            prepared: false,
-            user: checked_in,
-            partial_capture_possible: None,
-            captured_amount: None,
-            created_at: now,
-            updated_at: now,
-            expires_at: None,
-            captured_at: None,
-        }
+        let status = if checked_in.is_some() {
+            PaymentStatus::IssuedToUser
+        } else {
+            PaymentStatus::Initiated
+        };
+        let mut p = Payment::fresh(id, pos_id, owner, order_id, status, checked_in, now);
+        p.details = Some(details);
+        p
     }
 
     /// `POST /payments/prepare`: `Prepared`, or `Paired` at once if a user is already checked in
@@ -145,19 +133,35 @@ impl Payment {
         checked_in: Option<usize>,
         now: DateTime<Utc>,
     ) -> Payment {
+        let status = if checked_in.is_some() {
+            PaymentStatus::Paired
+        } else {
+            PaymentStatus::Prepared
+        };
+        let mut p = Payment::fresh(id, pos_id, owner, order_id, status, checked_in, now);
+        p.prepared = true;
+        p
+    }
+
+    /// A new payment in `status`, with nothing reserved, captured or scheduled yet.
+    fn fresh(
+        id: Uuid,
+        pos_id: Uuid,
+        owner: Owner,
+        order_id: String,
+        status: PaymentStatus,
+        user: Option<usize>,
+        now: DateTime<Utc>,
+    ) -> Payment {
         Payment {
             id,
             pos_id,
             owner,
             order_id,
             details: None,
-            status: if checked_in.is_some() {
-                PaymentStatus::Paired
-            } else {
-                PaymentStatus::Prepared
-            },
-            prepared: true,
-            user: checked_in,
+            status,
+            prepared: false,
+            user,
             partial_capture_possible: None,
             captured_amount: None,
             created_at: now,
