@@ -96,7 +96,7 @@ pub async fn run(args: RunArgs) -> i32 {
     };
     let needs_simulation =
         args.customer == CustomerArg::Simulated && super::target_setup::uses_customer(&cases);
-    let mut prepared = match prepare(&args, config.as_ref(), needs_simulation).await {
+    let prepared = match prepare(&args, config.as_ref(), needs_simulation).await {
         Ok(p) => p,
         Err(e) => {
             eprint!("{e}");
@@ -108,10 +108,12 @@ pub async fn run(args: RunArgs) -> i32 {
         crate::approval::session::Pending::new(&cases, &suite.features, loaded_per_feature)
     });
     let redactor = Redactor::new();
-    let target = Arc::new(std::mem::replace(
-        &mut prepared.target,
-        crate::http::Target::custom("http://0.0.0.0", "DK00000000"),
-    ));
+    let super::target_setup::PreparedTarget {
+        target,
+        emulator,
+        official_host,
+    } = prepared;
+    let target = Arc::new(target);
     let http = match HttpClient::new(target.clone(), redactor.clone()) {
         Ok(h) => h,
         Err(e) => {
@@ -220,7 +222,7 @@ pub async fn run(args: RunArgs) -> i32 {
                 config,
                 &report,
                 &target,
-                prepared.official_host,
+                official_host,
                 crate::approval::session::Paths {
                     report_dir: args.report_dir.as_deref(),
                     ledger: args.ledger.as_deref(),
@@ -240,7 +242,7 @@ pub async fn run(args: RunArgs) -> i32 {
         }
         _ => {}
     }
-    if let Some(emulator) = prepared.emulator.take() {
+    if let Some(emulator) = emulator {
         emulator.shutdown().await;
     }
     exit_code(&report, write_failed)
