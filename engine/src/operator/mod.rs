@@ -101,12 +101,7 @@ pub async fn perform(
         scope.acting_as_client = op.role == Role::Cashier;
         let children = crate::run::step_runner::run_steps(ctx, &op.automate, phase, scope).await;
         scope.acting_as_client = was_client;
-        let failure = children.iter().find_map(|c| {
-            c.failure.clone().map(|mut f| {
-                f.step.get_or_insert_with(|| c.name.clone());
-                f
-            })
-        });
+        let failure = crate::run::step_runner::first_failure(&children);
         report.children = children;
         record.outcome = if failure.is_some() {
             "failed".into()

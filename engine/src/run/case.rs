@@ -2,7 +2,7 @@
 //! the first failure, and `finally` always, even after a failure or Ctrl-C.
 
 use super::scope::Scope;
-use super::step::run_steps;
+use super::step::{first_failure, run_steps};
 use super::RunContext;
 use crate::report::model::{CaseReport, Failure, FailureCategory, Phase, Status, StepReport};
 use crate::scenario::model::Case;
@@ -79,32 +79,17 @@ pub async fn run_case(ctx: &RunContext, case: &Case) -> CaseReport {
             .iter()
             .any(|s| s.skip_reason.as_deref() == Some(super::step::INTERRUPTED))
     {
-        failure = Some(Failure {
-            category: FailureCategory::Interrupted,
-            message: "the run was interrupted (Ctrl-C) before this case finished".into(),
-            expected: None,
-            actual: None,
-            file: case.file.path.display().to_string(),
-            line: 1,
-            column: 1,
-            step: None,
-            evidence: vec![],
-        });
+        failure = Some(case_failure(
+            &case.file.path.display().to_string(),
+            FailureCategory::Interrupted,
+            "the run was interrupted (Ctrl-C) before this case finished",
+        ));
     }
     let mut report = finish(case, started_at, start, steps, failure);
     if ctx.options.dry_run && report.failure.is_none() {
         report.status = Status::Skipped; // nothing was sent, so nothing was judged
     }
     report
-}
-
-fn first_failure(steps: &[StepReport]) -> Option<Failure> {
-    steps.iter().find_map(|s| {
-        s.failure.clone().map(|mut f| {
-            f.step.get_or_insert_with(|| s.name.clone());
-            f
-        })
-    })
 }
 
 fn finish(
@@ -121,6 +106,17 @@ fn finish(
         None => Status::Passed,
     };
     CaseReport {
+        failure,
+        started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        duration_ms: start.elapsed().as_secs_f64() * 1000.0,
+        steps,
+        ..case_report(case, status)
+    }
+}
+
+/// A case's report with its identity and `status`, and nothing run yet.
+pub(super) fn case_report(case: &Case, status: Status) -> CaseReport {
+    CaseReport {
         id: case.id(),
         name: case.name.clone(),
         feature: case.feature.clone(),
@@ -128,11 +124,26 @@ fn finish(
         file: case.file.path.display().to_string(),
         tags: case.tags.clone(),
         status,
-        failure,
-        started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        duration_ms: start.elapsed().as_secs_f64() * 1000.0,
-        steps,
+        failure: None,
+        started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        duration_ms: 0.0,
+        steps: Vec::new(),
         skip_reason: None,
+    }
+}
+
+/// A failure of the case as a whole (no step to point at): located at the file's start.
+pub(super) fn case_failure(file: &str, category: FailureCategory, message: &str) -> Failure {
+    Failure {
+        category,
+        message: message.to_string(),
+        expected: None,
+        actual: None,
+        file: file.to_string(),
+        line: 1,
+        column: 1,
+        step: None,
+        evidence: vec![],
     }
 }
 

@@ -129,9 +129,10 @@ pub async fn run_cases(ctx: Arc<RunContext>, cases: Vec<Case>) -> Vec<CaseReport
             continue;
         };
         let ctx = ctx.clone();
-        let shell = unrun_report(&case, Status::Error, None);
+        // Prepared now: if the case's task panics, the case itself is gone with it.
+        let crashed = case::case_report(&case, Status::Error);
         handles.push((
-            shell,
+            crashed,
             tokio::spawn(async move {
                 let _permit = permit;
                 ctx.progress.case_started(&case);
@@ -142,7 +143,7 @@ pub async fn run_cases(ctx: Arc<RunContext>, cases: Vec<Case>) -> Vec<CaseReport
         ));
     }
     let mut reports = Vec::new();
-    for (shell, handle) in handles {
+    for (mut crashed, handle) in handles {
         match handle.await {
             Ok(report) => reports.push(report),
             Err(e) => {
@@ -151,9 +152,10 @@ pub async fn run_cases(ctx: Arc<RunContext>, cases: Vec<Case>) -> Vec<CaseReport
                 } else {
                     "the case was aborted"
                 };
-                let report = unrun_report_with(shell, why);
-                ctx.progress.case_finished(&report);
-                reports.push(report);
+                let category = crate::report::model::FailureCategory::Configuration;
+                crashed.failure = Some(case::case_failure(&crashed.file, category, why));
+                ctx.progress.case_finished(&crashed);
+                reports.push(crashed);
             }
         }
     }
@@ -170,33 +172,7 @@ pub async fn run_cases(ctx: Arc<RunContext>, cases: Vec<Case>) -> Vec<CaseReport
 /// A report for a case that produced none of its own.
 fn unrun_report(case: &Case, status: Status, skip: Option<&str>) -> CaseReport {
     CaseReport {
-        id: case.id(),
-        name: case.name.clone(),
-        feature: case.feature.clone(),
-        case_number: case.case_number,
-        file: case.file.path.display().to_string(),
-        tags: case.tags.clone(),
-        status,
-        failure: None,
-        started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        duration_ms: 0.0,
-        steps: Vec::new(),
         skip_reason: skip.map(str::to_string),
+        ..case::case_report(case, status)
     }
-}
-
-fn unrun_report_with(mut shell: CaseReport, why: &str) -> CaseReport {
-    shell.status = Status::Error;
-    shell.failure = Some(crate::report::model::Failure {
-        category: crate::report::model::FailureCategory::Configuration,
-        message: why.to_string(),
-        expected: None,
-        actual: None,
-        file: shell.file.clone(),
-        line: 1,
-        column: 1,
-        step: None,
-        evidence: vec![],
-    });
-    shell
 }

@@ -93,6 +93,41 @@ pub fn failure_at(
     }
 }
 
+/// The first failure among `steps`, named after the step that failed (fragments, `automate`
+/// blocks and whole phases all report the first thing that went wrong).
+pub fn first_failure(steps: &[StepReport]) -> Option<Failure> {
+    steps.iter().find_map(|s| {
+        s.failure.clone().map(|mut f| {
+            f.step.get_or_insert_with(|| s.name.clone());
+            f
+        })
+    })
+}
+
+/// Renders `values` in order and sets them as variables (`set:`, and a fragment's `with:`).
+fn set_vars(
+    step: &Step,
+    values: &[(String, crate::scenario::yaml::Node)],
+    what: &str,
+    scope: &mut Scope,
+) -> Result<(), Failure> {
+    for (name, node) in values {
+        let value = Renderer::global()
+            .render_node(node, scope.as_value())
+            .map_err(|e| {
+                let message = format!("{what} {name}: {e}");
+                failure_at(
+                    &step.location,
+                    Some(node.pos),
+                    FailureCategory::Configuration,
+                    message,
+                )
+            })?;
+        scope.set(name, value);
+    }
+    Ok(())
+}
+
 /// Sets a failure on the report and its status from the category.
 pub fn fail(report: &mut StepReport, failure: Failure) {
     report.status = failure.category.status();
@@ -203,50 +238,18 @@ pub fn run_step<'a>(
                 }
             }
             Action::Set(values) => {
-                for (name, node) in values {
-                    match Renderer::global().render_node(node, scope.as_value()) {
-                        Ok(v) => scope.set(name, v),
-                        Err(e) => {
-                            fail(
-                                &mut report,
-                                failure_at(
-                                    &step.location,
-                                    Some(node.pos),
-                                    FailureCategory::Configuration,
-                                    format!("set {name}: {e}"),
-                                ),
-                            );
-                            break;
-                        }
-                    }
+                if let Err(f) = set_vars(step, values, "set", scope) {
+                    fail(&mut report, f);
                 }
             }
             Action::Use(use_step) => {
-                for (name, node) in &use_step.with {
-                    match Renderer::global().render_node(node, scope.as_value()) {
-                        Ok(v) => scope.set(name, v),
-                        Err(e) => {
-                            fail(
-                                &mut report,
-                                failure_at(
-                                    &step.location,
-                                    Some(node.pos),
-                                    FailureCategory::Configuration,
-                                    format!("with {name}: {e}"),
-                                ),
-                            );
-                            report.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
-                            return report;
-                        }
-                    }
+                if let Err(f) = set_vars(step, &use_step.with, "with", scope) {
+                    fail(&mut report, f);
+                    report.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
+                    return report;
                 }
                 let children = run_steps(ctx, &use_step.steps, phase, scope).await;
-                if let Some(f) = children.iter().find_map(|c| {
-                    c.failure.clone().map(|mut f| {
-                        f.step.get_or_insert_with(|| c.name.clone());
-                        f
-                    })
-                }) {
+                if let Some(f) = first_failure(&children) {
                     fail(&mut report, f);
                 }
                 report.children = children;
