@@ -12,7 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod identity;
-pub mod operator;
+pub mod redact;
 pub mod report;
 pub mod run;
 pub mod scenario;

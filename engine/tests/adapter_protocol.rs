@@ -327,11 +327,11 @@ fn every_request_line_matches_the_published_schema() {
     assert!(!validator.is_valid(&serde_json::json!({"id": 1, "outcome": "ok"})));
 }
 
-/// The published schema is the catalogue (engine/src/operator/catalogue.rs) written down: every
+/// The published schema is the catalogue (engine/src/scenario/catalogue.rs) written down: every
 /// cashier action, with exactly its params, the optional ones (`name?`) not required.
 #[test]
 fn the_schema_lists_the_catalogue_actions_and_their_params() {
-    use poscert_engine::operator::catalogue::CATALOGUE;
+    use poscert_engine::scenario::catalogue::CATALOGUE;
     use poscert_engine::scenario::model::Role;
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(adapter_run::repo_root().join("schemas/adapter.schema.json"))

@@ -18,7 +18,7 @@
 //!
 //! Every failure names the schema and the property (`Schema.property.sub`).
 
-#[path = "../src/check/pos_v10_schemas.rs"]
+#[path = "../src/scenario/pos_v10_schemas.rs"]
 mod pos_v10_schemas;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -1122,7 +1122,7 @@ fn the_embedded_schema_list_is_exactly_the_files() {
             ));
         }
     }
-    assert_no_failures("engine/src/check/pos_v10_schemas.rs", &failures);
+    assert_no_failures("engine/src/scenario/pos_v10_schemas.rs", &failures);
 }
 
 #[test]

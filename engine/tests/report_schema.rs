@@ -1,7 +1,7 @@
 //! `schemas/report.schema.json` describes the `--report-json` output. Real reports from the real
 //! binary must validate: the certification suite, the e2e fixtures (failures of every category,
 //! load errors, operators, fragments, captures, retries, transport errors) and a dry run. The
-//! schema forbids unknown fields, so a field added to `report/model.rs` without the schema fails
+//! schema forbids unknown fields, so a field added to `run/result.rs` without the schema fails
 //! here; and it is strict enough to reject a report with a wrong status or a missing summary.
 
 #[path = "fixtures/support.rs"]

@@ -10,9 +10,9 @@
 //!     unusual but valid documents is accepted by both.
 
 use jsonschema::{Retrieve, Uri, Validator};
-use poscert_engine::check::pos_v10_schemas::SCHEMA_NAMES;
-use poscert_engine::operator::catalogue;
+use poscert_engine::scenario::catalogue;
 use poscert_engine::scenario::convert::*;
+use poscert_engine::scenario::pos_v10_schemas::SCHEMA_NAMES;
 use poscert_engine::scenario::{load_paths, yaml, Role};
 use serde_json::Value;
 use std::collections::BTreeSet;

@@ -2,7 +2,7 @@
 //! machines (`schemas/certificate.schema.json`), Markdown for people; both say the same.
 
 use super::digest::FileDigest;
-use crate::report::model::{CaseReport, Status, StepReport};
+use crate::run::result::{CaseReport, Status, StepReport};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -126,7 +126,7 @@ pub fn features_of(cases: &[CaseReport], names: &BTreeMap<String, String>) -> Ve
             }),
         }
     }
-    out.sort_by_key(|f| crate::cli::select::feature_rank(&f.id));
+    out.sort_by_key(|f| crate::scenario::convert::feature_rank(&f.id));
     out
 }
 

@@ -4,7 +4,7 @@
 //! steps that failed").
 
 use super::certificate::{cell, status_word, CertIdentity, CertTarget};
-use crate::report::model::{CaseReport, Failure, LoadErrorReport, RunReport, Status, StepReport};
+use crate::run::result::{CaseReport, Failure, LoadErrorReport, RunReport, Status, StepReport};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -19,7 +19,7 @@ pub struct FailureReport {
     pub customer_mode: String,
     pub engine_version: String,
     pub written_at: String,
-    pub summary: crate::report::model::Summary,
+    pub summary: crate::run::result::Summary,
     pub failed_cases: Vec<FailedCase>,
     /// Cases that passed (so the report alone tells the whole story).
     pub passed_cases: Vec<String>,

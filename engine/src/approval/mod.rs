@@ -15,8 +15,8 @@ pub mod ledger;
 pub mod session;
 pub mod status;
 
-use crate::report::model::{RunReport, Status};
-use crate::report::redact::Redactor;
+use crate::redact::Redactor;
+use crate::run::result::{RunReport, Status};
 use certificate::{CertIdentity, CertTarget, Certificate, Kind, CERTIFICATE_SCHEMA_VERSION};
 use digest::Manifest;
 use failure::FailureReport;
@@ -239,7 +239,7 @@ pub fn count_by_feature<'a>(
 /// Feature ids in certification order.
 pub fn ordered(features: &BTreeSet<String>) -> Vec<String> {
     let mut v: Vec<String> = features.iter().cloned().collect();
-    v.sort_by_key(|f| crate::cli::select::feature_rank(f));
+    v.sort_by_key(|f| crate::scenario::convert::feature_rank(f));
     v
 }
 

@@ -4,7 +4,6 @@
 pub mod journal;
 pub mod jsonpath;
 pub mod matcher;
-pub mod pos_v10_schemas;
 pub mod schema;
 
 pub use matcher::{evaluate, CheckFailure};

@@ -1,8 +1,8 @@
 //! `schema:` checks with the jsonschema crate. Compiled validators are cached per schema (a named
 //! PoS v10 response or a file), since the same schema is checked on many polls.
 
-use super::pos_v10_schemas::named_schema;
 use crate::scenario::model::SchemaRef;
+use crate::scenario::pos_v10_schemas::named_schema;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;

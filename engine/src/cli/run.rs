@@ -6,12 +6,12 @@ use super::args::{
 use super::select::select;
 use super::target_setup::prepare;
 use crate::http::HttpClient;
-use crate::operator::answers::Answers;
-use crate::operator::OperatorConfig;
+use crate::redact::Redactor;
 use crate::report::console::Console;
-use crate::report::model::{LoadErrorReport, RunReport, TargetInfo, REPORT_SCHEMA_VERSION};
-use crate::report::redact::Redactor;
 use crate::report::{json, junit, write_file};
+use crate::run::operator::answers::Answers;
+use crate::run::operator::OperatorConfig;
+use crate::run::result::{LoadErrorReport, RunReport, TargetInfo, REPORT_SCHEMA_VERSION};
 use crate::run::{run_cases, Cancellation, CustomerMode, RunContext, RunOptions};
 use crate::scenario::{load_paths, ClientMode};
 use std::io::IsTerminal;
@@ -156,6 +156,8 @@ pub async fn run(args: RunArgs) -> i32 {
                     && std::env::var_os("CI").is_none(),
                 adapter_command: args.adapter.clone(),
                 answers,
+                // The prompt draws on the terminal, so only NO_COLOR can turn colour off there.
+                prompt_color: super::use_color(true),
             },
         },
         cancel: cancel.clone(),
@@ -283,7 +285,7 @@ fn handle_ctrl_c(cancel: Arc<Cancellation>, console: Arc<Console>) {
             cancel.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
                 // `exit` runs no destructors: stop the harnesses here or they outlive us.
-                crate::operator::adapter::kill_all_now();
+                crate::run::operator::adapter::kill_all_now();
                 std::process::exit(EXIT_INTERRUPTED);
             }
         }

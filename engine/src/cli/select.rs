@@ -2,18 +2,10 @@
 //! `--tag` expressions and `--filter`.
 
 use super::args::SelectionArgs;
-use crate::scenario::convert::FEATURE_IDS;
+use crate::scenario::convert::{feature_rank, FEATURE_IDS};
 use crate::scenario::tags::TagExpr;
 use crate::scenario::{Case, Feature};
 use std::collections::BTreeSet;
-
-/// The certification order of features (onboarding first).
-pub fn feature_rank(id: &str) -> usize {
-    FEATURE_IDS
-        .iter()
-        .position(|f| *f == id)
-        .unwrap_or(FEATURE_IDS.len())
-}
 
 /// Features selected by `--feature`, closed over `requires:`; None means all.
 pub fn selected_features(

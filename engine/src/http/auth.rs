@@ -2,7 +2,7 @@
 //! until shortly before `expires_in`, refreshed once when the API answers 401.
 
 use super::target::Target;
-use crate::report::redact::Redactor;
+use crate::redact::Redactor;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 

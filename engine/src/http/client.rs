@@ -2,9 +2,9 @@
 //! token once on a 401, and returns what happened in a form the runner can judge and record.
 
 use super::auth::TokenCache;
+use super::record::{RequestRecord, ResponseRecord};
 use super::target::Target;
-use crate::report::model::{RequestRecord, ResponseRecord};
-use crate::report::redact::{mask_header_value, Redactor};
+use crate::redact::{mask_header_value, Redactor};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 
 pub mod auth;
 pub mod client;
-pub mod encoding;
+pub mod record;
 pub mod target;
 
 pub use client::{Exchange, HttpClient, PreparedRequest, TransportError};

@@ -3,8 +3,8 @@
 //! actual, the redacted request and response); a summary at the end. Every line is redacted.
 
 use super::detail::failure_text;
-use super::model::{CaseReport, RunReport, Status};
-use super::redact::Redactor;
+use crate::redact::Redactor;
+use crate::run::result::{CaseReport, RunReport, Status};
 use crate::run::Progress;
 use crate::scenario::model::Case;
 use indicatif::{ProgressBar, ProgressStyle};

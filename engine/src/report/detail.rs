@@ -2,7 +2,7 @@
 //! failure report: the case, the step, `file:line:col`, expected vs actual, the evidence, and
 //! the last request and response.
 
-use super::model::{Attempt, CaseReport, Failure, StepReport};
+use crate::run::result::{Attempt, CaseReport, Failure, StepReport};
 
 /// The step whose failure decided the case (searching into fragments and automate steps).
 pub fn failing_step(steps: &[StepReport]) -> Option<&StepReport> {

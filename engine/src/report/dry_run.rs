@@ -1,9 +1,9 @@
 //! `--dry-run`: the requests a run would send, in order, starting with the token request; the
 //! caller passes the text through the redactor like every other sink.
 
-use super::model::{RunReport, StepReport};
-use super::redact::mask_header_value;
 use crate::http::Target;
+use crate::redact::mask_header_value;
+use crate::run::result::{RunReport, StepReport};
 
 /// Every rendered request, in order, after the token request the run would make first.
 pub fn render(report: &RunReport, target: &Target) -> String {

@@ -1,8 +1,8 @@
 //! The JSON report: the run model serialized as is (`schemas/report.schema.json` describes it),
 //! redacted as text so a secret anywhere in it (bodies, URLs, messages) is caught.
 
-use super::model::RunReport;
-use super::redact::Redactor;
+use crate::redact::Redactor;
+use crate::run::result::RunReport;
 
 pub fn render(report: &RunReport, redactor: &Redactor) -> String {
     let text =

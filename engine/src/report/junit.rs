@@ -5,8 +5,8 @@
 //! `system-out` with the step log (operator prompts and answers included).
 
 use super::detail::{failure_text, step_log};
-use super::model::{CaseReport, RunReport, Status, StepReport};
-use super::redact::Redactor;
+use crate::redact::Redactor;
+use crate::run::result::{CaseReport, RunReport, Status, StepReport};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;
 
@@ -46,7 +46,7 @@ fn timestamp(rfc3339: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
 
 fn status_of(
     status: Status,
-    failure: Option<&super::model::Failure>,
+    failure: Option<&crate::run::result::Failure>,
     skip: Option<&str>,
 ) -> TestCaseStatus {
     match status {

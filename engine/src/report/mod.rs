@@ -1,15 +1,14 @@
-//! Reports: the run's results ([`model`]) written to the console, JSON and JUnit, each through
-//! the one redaction layer ([`redact`]).
+//! Reports: the run's results ([`crate::run::result`]) written to the console, JSON and JUnit,
+//! each through the one redaction layer ([`crate::redact`]). Reports read results; they never
+//! write back into the run.
 
 pub mod console;
 pub mod detail;
 pub mod dry_run;
 pub mod json;
 pub mod junit;
-pub mod model;
-pub mod redact;
 
-use redact::Redactor;
+use crate::redact::Redactor;
 use std::path::Path;
 
 /// Writes `text` (already redacted by the caller) atomically: a report is never half-written,

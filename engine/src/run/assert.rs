@@ -5,7 +5,7 @@ use super::step::{fail, failure_at};
 use super::RunContext;
 use crate::check::journal::{judge, JournalJudgement, FETCH_TIMEOUT};
 use crate::check::matcher::{evaluate, CheckError};
-use crate::report::model::{FailureCategory, StepReport};
+use crate::run::result::{FailureCategory, StepReport};
 use crate::scenario::model::{AssertStep, JournalAssert, Step};
 use crate::template::Renderer;
 
@@ -18,7 +18,7 @@ pub async fn run_assert(
 ) {
     if ctx.options.dry_run {
         // Nothing was sent, so captures are placeholders and there is nothing to judge.
-        report.status = crate::report::model::Status::Skipped;
+        report.status = crate::run::result::Status::Skipped;
         report.skip_reason = Some("dry run: nothing is judged".into());
         return;
     }
@@ -58,7 +58,7 @@ async fn journal(
     step: &Step,
     j: &JournalAssert,
     scope: &Scope,
-) -> Result<(), crate::report::model::Failure> {
+) -> Result<(), crate::run::result::Failure> {
     let Some(control) = &ctx.http.target.control_url else {
         return Err(failure_at(
             &step.location,
@@ -68,7 +68,7 @@ async fn journal(
         ));
     };
     let r = Renderer::global();
-    let render = |t: &Option<crate::scenario::model::Template>| -> Result<Option<String>, crate::report::model::Failure> {
+    let render = |t: &Option<crate::scenario::model::Template>| -> Result<Option<String>, crate::run::result::Failure> {
         t.as_ref()
             .map(|t| {
                 r.render_str(&t.text, scope.as_value())

@@ -4,7 +4,7 @@
 use super::scope::Scope;
 use super::step::{first_failure, run_steps};
 use super::RunContext;
-use crate::report::model::{CaseReport, Failure, FailureCategory, Phase, Status, StepReport};
+use crate::run::result::{CaseReport, Failure, FailureCategory, Phase, Status, StepReport};
 use crate::scenario::model::Case;
 use crate::template::Renderer;
 use serde_json::{json, Value};
@@ -158,9 +158,9 @@ fn initial_scope(ctx: &RunContext, case: &Case) -> Result<Scope, Failure> {
     base.insert("feature".into(), json!(case.feature));
     // The timeout a POS client is expected to use, and the delay that beats it (onboarding).
     let client_timeout_ms = if ctx.options.client_mode == crate::scenario::ClientMode::Reference {
-        crate::operator::REFERENCE_CLIENT_TIMEOUT_MS
+        crate::run::operator::REFERENCE_CLIENT_TIMEOUT_MS
     } else {
-        crate::operator::DOCUMENTED_CLIENT_TIMEOUT_MS
+        crate::run::operator::DOCUMENTED_CLIENT_TIMEOUT_MS
     };
     base.insert("clientTimeoutMs".into(), json!(client_timeout_ms));
     base.insert("faultDelayMs".into(), json!(client_timeout_ms + 600));

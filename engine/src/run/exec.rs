@@ -4,7 +4,7 @@ use super::scope::Scope;
 use super::step::{fail, failure_at};
 use super::RunContext;
 use crate::http::client::Response;
-use crate::report::model::{FailureCategory, StepReport};
+use crate::run::result::{FailureCategory, StepReport};
 use crate::scenario::model::{ExecStep, Step};
 use crate::template::Renderer;
 use std::time::Duration;
@@ -52,7 +52,7 @@ pub async fn run_exec(
     }
     if ctx.options.dry_run {
         report.skip_reason = Some(format!("dry run: would run {command} {}", args.join(" ")));
-        report.status = crate::report::model::Status::Skipped;
+        report.status = crate::run::result::Status::Skipped;
         return;
     }
     // `./tool` and `../tool` are relative to the case file, like fragments and schema files, so a
@@ -93,7 +93,7 @@ pub async fn run_exec(
     let output = tokio::select! {
         out = tokio::time::timeout(timeout, child.wait_with_output()) => out,
         _ = ctx.cancel.cancelled(), if scope.interruptible => {
-            report.status = crate::report::model::Status::Skipped;
+            report.status = crate::run::result::Status::Skipped;
             report.skip_reason = Some(super::step::INTERRUPTED.into());
             return;
         }

@@ -4,7 +4,9 @@
 mod assert;
 mod case;
 mod exec;
+pub mod operator;
 mod request;
+pub mod result;
 mod scope;
 pub mod step;
 
@@ -13,8 +15,8 @@ pub use scope::Scope;
 pub use step as step_runner;
 
 use crate::http::HttpClient;
-use crate::operator::OperatorConfig;
-use crate::report::model::{CaseReport, Status};
+use crate::run::operator::OperatorConfig;
+use crate::run::result::{CaseReport, Status};
 use crate::scenario::model::{Case, ClientMode, TargetKind};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -152,7 +154,7 @@ pub async fn run_cases(ctx: Arc<RunContext>, cases: Vec<Case>) -> Vec<CaseReport
                 } else {
                     "the case was aborted"
                 };
-                let category = crate::report::model::FailureCategory::Configuration;
+                let category = crate::run::result::FailureCategory::Configuration;
                 crashed.failure = Some(case::case_failure(&crashed.file, category, why));
                 ctx.progress.case_finished(&crashed);
                 reports.push(crashed);

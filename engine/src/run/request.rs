@@ -8,8 +8,8 @@ use super::RunContext;
 use crate::check::jsonpath::select;
 use crate::check::matcher::{compact, evaluate, CheckError};
 use crate::http::client::{Exchange, PreparedRequest, Response, TransportErrorKind};
-use crate::http::encoding;
-use crate::report::model::{Attempt, CaptureReport, FailureCategory, StepReport};
+use crate::redact::encoding;
+use crate::run::result::{Attempt, CaptureReport, FailureCategory, StepReport};
 use crate::scenario::model::{
     Body, Capture, CaptureSource, Check, Poll, PollInterval, RequestStep, Retry, RetryOn, Step,
 };
@@ -219,7 +219,7 @@ fn condition_value(key: &str, resp: &Response) -> Option<Value> {
     select(doc, key).ok().flatten()
 }
 
-fn check_error_to_failure(step: &Step, e: CheckError, what: &str) -> crate::report::model::Failure {
+fn check_error_to_failure(step: &Step, e: CheckError, what: &str) -> crate::run::result::Failure {
     match e {
         CheckError::Failed(f) => {
             let mut failure = failure_at(
@@ -241,7 +241,7 @@ fn check_error_to_failure(step: &Step, e: CheckError, what: &str) -> crate::repo
     }
 }
 
-fn transport_failure(step: &Step, ex: &Exchange, attempts: usize) -> crate::report::model::Failure {
+fn transport_failure(step: &Step, ex: &Exchange, attempts: usize) -> crate::run::result::Failure {
     let Err(e) = &ex.outcome else {
         unreachable!("transport_failure is only called for exchanges without a response")
     };
@@ -319,7 +319,7 @@ pub async fn run_request(
                 PollEnd::Failed(f) => return fail(report, f),
                 PollEnd::Interrupted => {
                     report.skip_reason = Some(super::step::INTERRUPTED.into());
-                    report.status = crate::report::model::Status::Skipped;
+                    report.status = crate::run::result::Status::Skipped;
                     return;
                 }
             }
@@ -355,7 +355,7 @@ fn record_dry_run(
         kind: "dry-run".into(),
         started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         duration_ms: 0.0,
-        request: crate::report::model::RequestRecord {
+        request: crate::run::result::RequestRecord {
             method: prepared.method.clone(),
             url: prepared.url.clone(),
             headers: ctx.http.preview_headers(prepared),
@@ -374,7 +374,7 @@ fn record_dry_run(
 enum PollEnd {
     /// `until` held on this exchange.
     Reached(Exchange),
-    Failed(crate::report::model::Failure),
+    Failed(crate::run::result::Failure),
     Interrupted,
 }
 
@@ -500,7 +500,7 @@ fn judge(
     req: &RequestStep,
     resp: &Response,
     scope: &Scope,
-) -> Result<(), crate::report::model::Failure> {
+) -> Result<(), crate::run::result::Failure> {
     let e = &req.expect;
     let s = scope.as_value();
     if let Some(check) = &e.status {
@@ -617,7 +617,7 @@ pub fn capture(
     resp: &Response,
     scope: &mut Scope,
     report: &mut StepReport,
-) -> Result<(), crate::report::model::Failure> {
+) -> Result<(), crate::run::result::Failure> {
     for c in captures {
         let value = extract(&c.source, resp);
         let value = match (value, &c.default) {
@@ -661,7 +661,7 @@ pub fn capture(
         report.captures.push(CaptureReport {
             name: c.name.clone(),
             value: if c.secret {
-                Value::String(crate::report::redact::MASK.into())
+                Value::String(crate::redact::MASK.into())
             } else {
                 value.clone()
             },

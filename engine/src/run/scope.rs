@@ -11,7 +11,7 @@ pub struct Scope {
     /// client's calls from the judge's.
     pub acting_as_client: bool,
     /// The case's adapter harness, once its first cashier action started it.
-    pub adapter: Option<crate::operator::adapter::AdapterProcess>,
+    pub adapter: Option<crate::run::operator::adapter::AdapterProcess>,
     /// False while `finally` runs: clean-up must finish even after Ctrl-C.
     pub interruptible: bool,
 }

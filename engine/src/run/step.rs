@@ -2,7 +2,7 @@
 
 use super::scope::Scope;
 use super::RunContext;
-use crate::report::model::{Failure, FailureCategory, Phase, Status, StepReport};
+use crate::run::result::{Failure, FailureCategory, Phase, Status, StepReport};
 use crate::scenario::model::{Action, Location, Step, WaitFor, WhenCondition};
 use crate::template::Renderer;
 use std::future::Future;
@@ -257,7 +257,7 @@ pub fn run_step<'a>(
             Action::Assert(a) => super::assert::run_assert(ctx, step, a, scope, &mut report).await,
             Action::Exec(e) => super::exec::run_exec(ctx, step, e, scope, &mut report).await,
             Action::Operator(op) => {
-                crate::operator::perform(ctx, step, op, phase, scope, &mut report).await
+                crate::run::operator::perform(ctx, step, op, phase, scope, &mut report).await
             }
         }
         if report.failure.is_none()

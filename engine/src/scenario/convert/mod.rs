@@ -98,6 +98,14 @@ pub const FEATURE_IDS: &[&str] = &[
     "refunds",
 ];
 
+/// The certification order of features (onboarding first); unknown ids sort last.
+pub fn feature_rank(id: &str) -> usize {
+    FEATURE_IDS
+        .iter()
+        .position(|f| *f == id)
+        .unwrap_or(FEATURE_IDS.len())
+}
+
 /// Default timeout of an operator action when the case gives none.
 pub const DEFAULT_OPERATOR_TIMEOUT: Duration = Duration::from_secs(120);
 /// Default poll deadline.

@@ -20,7 +20,7 @@ impl Converter<'_> {
         };
         let action_node = self.required(node, "action")?;
         let action = self.string(action_node)?;
-        let known = crate::operator::catalogue::is_known(role, &action);
+        let known = crate::scenario::catalogue::is_known(role, &action);
         if !known {
             return Err(self.invalid(
                 action_node.pos,
@@ -31,7 +31,7 @@ impl Converter<'_> {
                     } else {
                         "customer"
                     },
-                    crate::operator::catalogue::names(role).join(", ")
+                    crate::scenario::catalogue::names(role).join(", ")
                 ),
             ));
         }

@@ -116,14 +116,14 @@ impl Converter<'_> {
                 let s = self.string(n)?;
                 if s.ends_with(".json") || s.contains('/') {
                     Ok(SchemaRef::File(s.into()))
-                } else if crate::check::pos_v10_schemas::named_schema(&s).is_some() {
+                } else if crate::scenario::pos_v10_schemas::named_schema(&s).is_some() {
                     Ok(SchemaRef::Named(s))
                 } else {
                     Err(self.invalid(
                         n.pos,
                         format!(
                             "unknown schema `{s}`: give a JSON Schema file (ending in .json) or one of the PoS v10 responses: {}",
-                            crate::check::pos_v10_schemas::SCHEMA_NAMES.join(", ")
+                            crate::scenario::pos_v10_schemas::SCHEMA_NAMES.join(", ")
                         ),
                     ))
                 }

@@ -8,12 +8,11 @@
 
 pub mod adapter;
 pub mod answers;
-pub mod catalogue;
 pub mod prompt;
 pub mod terminal;
 pub mod watch;
 
-use crate::report::model::{FailureCategory, OperatorReport, Phase, StepReport};
+use crate::run::result::{FailureCategory, OperatorReport, Phase, StepReport};
 use crate::run::{CustomerMode, RunContext, Scope};
 use crate::scenario::model::{ClientMode, OperatorStep, Role, Step};
 use crate::template::Renderer;
@@ -35,6 +34,8 @@ pub struct OperatorConfig {
     pub adapter_command: Option<String>,
     /// `--answers FILE`: pre-answered prompts by case and step.
     pub answers: Option<std::sync::Arc<answers::Answers>>,
+    /// Colour in the terminal prompt (the CLI decides: NO_COLOR turns it off).
+    pub prompt_color: bool,
 }
 
 /// Who performs this action in this run.

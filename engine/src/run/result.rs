@@ -1,7 +1,8 @@
 //! What a run produced: the one structure every sink (console, JSON, JUnit, certificate) reads.
 //! Values in here may still hold secrets; sinks pass their final text through
-//! [`super::redact::Redactor`] before it leaves the process.
+//! [`crate::redact::Redactor`] before it leaves the process.
 
+pub use crate::http::record::{RequestRecord, ResponseRecord};
 use serde::Serialize;
 
 /// Bumped when the JSON report changes incompatibly; `schemas/report.schema.json` describes it.
@@ -175,23 +176,6 @@ pub struct Attempt {
     /// Why this attempt did not end the step (e.g. "status 500, retrying", "$.status is Initiated").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestRecord {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResponseRecord {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

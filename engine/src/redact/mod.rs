@@ -6,6 +6,8 @@
 //! Redacting the finished text, rather than chosen fields, is deliberate: a token echoed inside
 //! a response body, a URL query or an error message is caught as surely as a header.
 
+pub mod encoding;
+
 use base64::Engine;
 use std::sync::{Arc, RwLock};
 
@@ -50,7 +52,7 @@ impl Redactor {
                 .to_string(),
         );
         forms.push(form_urlencode(secret));
-        forms.push(crate::http::encoding::component(secret));
+        forms.push(encoding::component(secret));
         let json = serde_json::to_string(secret).unwrap_or_default();
         forms.push(json.trim_matches('"').to_string());
         forms.push(xml_escape(secret));
@@ -179,7 +181,7 @@ mod tests {
         let r = Redactor::new();
         let secret = "Sup3r-Secret.Value/42";
         r.add(secret);
-        let query = crate::http::encoding::pairs([("t", secret)]);
+        let query = encoding::pairs([("t", secret)]);
         assert_eq!(query, "t=Sup3r-Secret.Value%2F42");
         assert_eq!(r.redact(&format!("GET /x?{query}")), "GET /x?t=***");
     }

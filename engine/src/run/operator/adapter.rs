@@ -8,7 +8,7 @@
 //! silent past the step's timeout) fails the one case with a message that names the problem,
 //! never the run.
 
-use crate::report::model::{FailureCategory, OperatorReport, Phase, Status, StepReport};
+use crate::run::result::{FailureCategory, OperatorReport, Phase, Status, StepReport};
 use crate::run::step_runner::{fail, failure_at, INTERRUPTED};
 use crate::run::{RunContext, Scope};
 use crate::scenario::model::{OperatorStep, Step};
@@ -674,7 +674,7 @@ pub async fn perform(
     match answer.outcome {
         Outcome::Done => {
             record.outcome = "done".into();
-            let missing: Vec<&str> = super::catalogue::find(op.role, &op.action)
+            let missing: Vec<&str> = crate::scenario::catalogue::find(op.role, &op.action)
                 .map(|spec| {
                     spec.returns
                         .iter()

@@ -24,7 +24,7 @@
 
 use super::prompt::conclude;
 use super::terminal::{Answer as Typed, Outcome};
-use crate::report::model::{FailureCategory, OperatorReport, StepReport};
+use crate::run::result::{FailureCategory, OperatorReport, StepReport};
 use crate::run::step_runner::{fail, failure_at};
 use crate::run::{RunContext, Scope};
 use crate::scenario::error::{LoadError, LoadErrorKind};

@@ -10,7 +10,7 @@
 //! nothing can interrupt, so a prompt could never be dismissed by the watch, and a secret prompt
 //! abandoned that way would leave the terminal without echo.
 
-use crate::report::redact::Redactor;
+use crate::redact::Redactor;
 use crate::scenario::model::InputKind;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use serde_json::Value;

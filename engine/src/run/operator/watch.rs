@@ -3,7 +3,7 @@
 //! rendering, retries, poll, captures and attempt records), located at the operator step so its
 //! failures point there, and sent as the judge (it observes; it is not the client's work).
 
-use crate::report::model::{Phase, Status, StepReport};
+use crate::run::result::{Phase, Status, StepReport};
 use crate::run::{RunContext, Scope};
 use crate::scenario::model::{Action, RequestStep, Step};
 

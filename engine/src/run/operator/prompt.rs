@@ -13,7 +13,7 @@
 
 use super::terminal::{self, Answer, Control, Outcome, Question, Reply, Screen};
 use super::watch;
-use crate::report::model::{FailureCategory, OperatorReport, Status, StepReport};
+use crate::run::result::{FailureCategory, OperatorReport, Status, StepReport};
 use crate::run::step_runner::{fail, failure_at, INTERRUPTED};
 use crate::run::{RunContext, Scope};
 use crate::scenario::model::{OperatorStep, Role, Step};
@@ -100,7 +100,7 @@ pub async fn perform(
             .collect(),
         deadline,
         redactor: ctx.http.redactor.clone(),
-        color: crate::cli::use_color(true),
+        color: ctx.options.operator.prompt_color,
     };
     let control = Arc::new(Control::default());
     let showing = Arc::new(AtomicBool::new(false));
@@ -279,7 +279,7 @@ pub(super) fn conclude(
         record.values.insert(
             a.name.clone(),
             if a.secret {
-                Value::String(crate::report::redact::MASK.into())
+                Value::String(crate::redact::MASK.into())
             } else {
                 a.value.clone()
             },
@@ -390,7 +390,7 @@ fn header(
         }
         out.push('\n');
     }
-    if let Some(spec) = super::catalogue::find(op.role, &op.action) {
+    if let Some(spec) = crate::scenario::catalogue::find(op.role, &op.action) {
         let then = match op.role {
             Role::Cashier => "then the client",
             Role::Customer => "that is:",
