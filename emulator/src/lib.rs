@@ -13,6 +13,7 @@
 //!
 //! See `emulator/README.md` for the behaviour, the control API and every inferred choice.
 
+pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;

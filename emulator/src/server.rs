@@ -6,53 +6,26 @@
 //! (a 500 without processing, or processing followed by a held response), is dispatched to the
 //! synchronous handlers, and is journaled before its response leaves.
 
-use crate::auth::TokenService;
-use crate::clock::Clock;
+use crate::app::App;
 use crate::config::EmulatorConfig;
 use crate::errors::ErrorBody;
-use crate::faults::{FaultKind, Faults};
+use crate::faults::FaultKind;
 use crate::handlers::{self, Incoming, Outcome};
-use crate::journal::{recorded_headers, Entry, Journal};
+use crate::journal::{recorded_headers, Entry};
 use crate::reply::Reply;
 use crate::routes::{resolve, Resolved};
 use crate::seed::Seed;
-use crate::state::Store;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// Everything the handlers share.
-pub struct App {
-    pub config: EmulatorConfig,
-    pub seed: Seed,
-    pub clock: Clock,
-    pub tokens: TokenService,
-    pub store: Mutex<Store>,
-    pub journal: Journal,
-    pub faults: Faults,
-}
-
-impl App {
-    pub fn new(config: EmulatorConfig) -> App {
-        App {
-            seed: Seed::from_config(&config),
-            clock: Clock::default(),
-            tokens: TokenService::new(),
-            store: Mutex::new(Store::default()),
-            journal: Journal::new(config.journal_capacity),
-            faults: Faults::default(),
-            config,
-        }
-    }
-}
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new().fallback(handle).with_state(app)

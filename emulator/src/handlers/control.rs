@@ -2,12 +2,11 @@
 //! token revocation, reset and the seed. It is for the engine and for people debugging a
 //! client; it is not part of MobilePay's API and never appears under `/pos`.
 
+use crate::app::App;
 use crate::clock::rfc3339_ms;
 use crate::faults::FaultSpec;
 use crate::journal::Query;
 use crate::reply::Reply;
-use crate::server::App;
-use crate::state::Store;
 use axum::body::Bytes;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use chrono::{DateTime, Utc};
@@ -83,9 +82,7 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
                     if !total.is_finite() || !(0.0..=1e13).contains(&total) {
                         return bad("seconds/ms must be a non-negative number");
                     }
-                    app.clock.advance_ms(total.round() as i64);
-                    let now = app.clock.now();
-                    drop(app.lock(now));
+                    let now = app.advance_clock(total.round() as i64);
                     clock(app, now)
                 }
                 Err(e) => bad(format!("expected {{\"seconds\": N}} or {{\"ms\": N}}: {e}")),
@@ -97,13 +94,7 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
         }
         ("/_emulator/tokens/revoke", _) => method_not_allowed("POST"),
         ("/_emulator/reset", &Method::POST) => {
-            {
-                let mut store = app.store.lock().unwrap_or_else(|p| p.into_inner());
-                *store = Store::default();
-            }
-            app.journal.clear();
-            app.faults.clear();
-            app.clock.reset();
+            app.reset();
             Reply::ok_json(&json!({ "reset": true }))
         }
         ("/_emulator/reset", _) => method_not_allowed("POST"),

@@ -14,18 +14,16 @@ pub mod stores;
 pub mod token;
 pub mod usersimulation;
 
+use crate::app::App;
 use crate::errors::{ApiError, ErrorCode};
 use crate::headers::{self, Caller};
 use crate::idempotency::{fingerprint, IdemKey, Lookup, StoredResponse};
 use crate::reply::Reply;
 use crate::routes::{Op, Route};
-use crate::server::App;
-use crate::state::Store;
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use std::sync::MutexGuard;
 
 /// The parts of a request handlers look at.
 pub struct Incoming<'a> {
@@ -101,14 +99,6 @@ pub fn json_body(req: &Incoming<'_>) -> Result<Value, ApiError> {
     }
     serde_json::from_slice(req.body)
         .map_err(|e| ErrorCode::BadRequest.with(format!("The request body is not valid JSON: {e}")))
-}
-
-impl App {
-    pub fn lock(&self, now: DateTime<Utc>) -> MutexGuard<'_, Store> {
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        store.tick(now, &self.config);
-        store
-    }
 }
 
 /// Route a resolved request to its handler.

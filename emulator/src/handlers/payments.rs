@@ -3,11 +3,11 @@
 //! JSON into validated values and states into `QueryPaymentResponse`.
 
 use super::{guid_param, ids_reply, json_body, Incoming};
+use crate::app::App;
 use crate::clock::rfc3339_ms;
 use crate::errors::{ApiError, ErrorCode};
 use crate::headers::Caller;
 use crate::reply::Reply;
-use crate::server::App;
 use crate::state::payment::{Payment, PaymentDetails, PaymentStatus};
 use crate::state::Store;
 use crate::validation::{minor_to_json, restrictions, Body, Restrictions};

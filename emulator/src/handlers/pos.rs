@@ -2,10 +2,10 @@
 //! check-in status a client polls.
 
 use super::{guid_param, ids_reply, json_body, Incoming};
+use crate::app::App;
 use crate::errors::{ApiError, ErrorCode};
 use crate::headers::Caller;
 use crate::reply::Reply;
-use crate::server::App;
 use crate::state::{NewPos, PosFilter, Store};
 use crate::validation::{is_valid_beacon, Body};
 use chrono::{DateTime, Utc};

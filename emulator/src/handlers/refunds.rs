@@ -4,10 +4,10 @@
 
 use super::payments::CURRENCIES;
 use super::{guid_param, ids_reply, json_body, Incoming};
+use crate::app::App;
 use crate::errors::{ApiError, ErrorCode};
 use crate::headers::Caller;
 use crate::reply::Reply;
-use crate::server::App;
 use crate::state::Store;
 use crate::validation::{minor_to_json, Body};
 use chrono::{DateTime, Utc};

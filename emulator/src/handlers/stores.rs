@@ -2,11 +2,11 @@
 //! stores; another merchant's store id is a 404 (no 403 is documented for stores).
 
 use super::{ids_reply, Incoming};
+use crate::app::App;
 use crate::errors::{ApiError, ErrorCode};
 use crate::headers::Caller;
 use crate::reply::Reply;
 use crate::seed::Store;
-use crate::server::App;
 use crate::state::MerchantKey;
 use crate::validation::{is_valid_brand_id, is_valid_location_id, parse_guid};
 use serde::Serialize;

@@ -7,10 +7,10 @@
 //! 401 `invalid_client`.
 
 use super::{Incoming, Outcome};
+use crate::app::App;
 use crate::auth::{constant_time_eq, parse_basic};
 use crate::journal::{redact_form, redact_token_response};
 use crate::reply::Reply;
-use crate::server::App;
 use axum::http::{header, StatusCode};
 use serde_json::json;
 

@@ -7,11 +7,11 @@
 //! accept, 9004 check-in refused, 9005 nothing to cancel: 409), listed in the README.
 
 use super::{json_body, Incoming};
+use crate::app::App;
 use crate::auth::constant_time_eq;
 use crate::errors::{ApiError, ErrorCode, ErrorFlavour};
 use crate::reply::{unauthorized, Reply};
 use crate::routes::Op;
-use crate::server::App;
 use crate::validation::Body;
 
 fn authorized(app: &App, req: &Incoming<'_>) -> bool {

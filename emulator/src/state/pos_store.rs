@@ -1,0 +1,155 @@
+//! Point-of-sale operations of the [`Store`]: create, look up, delete and list, and the
+//! beacon-id index they keep.
+
+use super::pos::Pos;
+use super::{check_owner, MerchantKey, Owner, Store};
+use crate::errors::{ApiError, ErrorCode};
+use crate::seed::Seed;
+use crate::validation::parse_guid;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// A validated `CreatePosRequest`.
+#[derive(Debug, Clone)]
+pub struct NewPos {
+    pub merchant_pos_id: String,
+    pub store_id: Uuid,
+    pub name: String,
+    pub beacon_id: Option<String>,
+    pub callback_alias: Option<String>,
+    pub supported_beacon_types: Vec<&'static str>,
+    pub require_payment_before_checkin: bool,
+}
+
+/// Filters of `GET /pointofsales` (at least one is set).
+#[derive(Debug, Default)]
+pub struct PosFilter {
+    pub store_id: Option<Uuid>,
+    pub beacon_id: Option<String>,
+    pub merchant_pos_id: Option<String>,
+}
+
+impl Store {
+    pub fn create_pos(
+        &mut self,
+        seed: &Seed,
+        owner: &Owner,
+        req: NewPos,
+    ) -> Result<Uuid, ApiError> {
+        let (store_merchant, _) = seed
+            .store(&req.store_id.to_string())
+            .ok_or(ErrorCode::StoreNotFound409)?;
+        if owner.merchant != MerchantKey::Known(store_merchant) {
+            return Err(ErrorCode::StoreOtherMerchant.into());
+        }
+        if self
+            .poses
+            .values()
+            .any(|p| !p.deleted && p.owner == *owner && p.merchant_pos_id == req.merchant_pos_id)
+        {
+            return Err(ErrorCode::MerchantPosIdExists.into());
+        }
+        let beacon = req.beacon_id.unwrap_or_else(|| Uuid::new_v4().to_string());
+        let beacon_key = beacon.to_ascii_lowercase();
+        if self.beacons.contains_key(&beacon_key) {
+            return Err(ErrorCode::BeaconIdExists.into());
+        }
+        let id = Uuid::new_v4();
+        self.beacons.insert(beacon_key, id);
+        self.poses.insert(
+            id,
+            Pos {
+                id,
+                owner: owner.clone(),
+                merchant_pos_id: req.merchant_pos_id,
+                store_id: req.store_id,
+                name: req.name,
+                beacon_id: beacon,
+                callback_alias: req.callback_alias,
+                supported_beacon_types: req.supported_beacon_types,
+                require_payment_before_checkin: req.require_payment_before_checkin,
+                deleted: false,
+                checked_in: None,
+                active_payment: None,
+                payments: Vec::new(),
+            },
+        );
+        Ok(id)
+    }
+
+    /// A live PoS the caller may see; 404 if unknown or deleted, 1400 for another integrator,
+    /// `other_merchant` for another merchant.
+    pub fn pos_for(
+        &self,
+        owner: &Owner,
+        id: &str,
+        other_merchant: ErrorCode,
+    ) -> Result<&Pos, ApiError> {
+        let pos = parse_guid(id)
+            .and_then(|id| self.poses.get(&id))
+            .filter(|p| !p.deleted)
+            .ok_or(ApiError::NotFound)?;
+        check_owner(
+            &pos.owner,
+            owner,
+            ErrorCode::PosOtherIntegrator,
+            other_merchant,
+        )?;
+        Ok(pos)
+    }
+
+    /// `DELETE /pointofsales/{id}`. Deleting a PoS this caller already deleted is 200 again
+    /// [inferred], so that a retry after a timeout succeeds. An active payment on it is
+    /// cancelled by MobilePay [inferred]; reserved payments stay capturable.
+    pub fn delete_pos(
+        &mut self,
+        owner: &Owner,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let pos = parse_guid(id)
+            .and_then(|id| self.poses.get_mut(&id))
+            .ok_or(ApiError::NotFound)?;
+        check_owner(
+            &pos.owner,
+            owner,
+            ErrorCode::PosOtherIntegrator,
+            ErrorCode::DeletePosOtherMerchant,
+        )?;
+        if pos.deleted {
+            return Ok(());
+        }
+        pos.deleted = true;
+        pos.checked_in = None;
+        let beacon = pos.beacon_id.to_ascii_lowercase();
+        let active = pos.active_payment.take();
+        self.beacons.remove(&beacon);
+        if let Some(pid) = active {
+            if let Some(p) = self.payments.get_mut(&pid) {
+                p.cancel_by_mobilepay(now);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn list_pos(&self, owner: &Owner, f: &PosFilter) -> Vec<Uuid> {
+        let mut out: Vec<&Pos> = self
+            .poses
+            .values()
+            .filter(|p| !p.deleted && p.owner == *owner)
+            .filter(|p| f.store_id.is_none_or(|s| p.store_id == s))
+            .filter(|p| {
+                f.beacon_id
+                    .as_deref()
+                    .is_none_or(|b| p.beacon_id.eq_ignore_ascii_case(b))
+            })
+            .filter(|p| {
+                f.merchant_pos_id
+                    .as_deref()
+                    .is_none_or(|m| p.merchant_pos_id == m)
+            })
+            .collect();
+        out.sort_by_key(|p| p.id);
+        out.into_iter().map(|p| p.id).collect()
+    }
+}
