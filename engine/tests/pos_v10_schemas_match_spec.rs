@@ -1,6 +1,12 @@
 //! Proves that the hand-written PoS v10 response schemas in `schemas/pos-v10/`
-//! cannot drift from the official spec (`shared/reference/pos-v10-openapi.yaml`,
-//! OpenAPI 3.0.1, PoS Integrator API 10.2.6).
+//! cannot drift from the official spec (OpenAPI 3.0.1, PoS Integrator API 10.2.6).
+//!
+//! The spec is not part of this repository: CI keeps it at
+//! `../shared/reference/pos-v10-openapi.yaml` beside the repository root, and
+//! `POSCERT_SPEC=path` points at it from anywhere else. Where it is absent (a
+//! fresh clone) the tests that need it print a `SKIPPED: ...` line to stderr and
+//! pass, so `cargo test --workspace` works with nothing beside the clone; with
+//! `CI=true` an absent spec fails instead, since CI must always run the check.
 //!
 //! Both sides are reduced to a comparable "shape" (types, format, enum values,
 //! readOnly, uniqueItems, items, properties, required, additionalProperties),
@@ -23,16 +29,17 @@ mod pos_v10_schemas;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
-use std::sync::OnceLock;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Once, OnceLock};
 
 use jsonschema::Validator;
 use serde_json::{json, Map, Value};
 
-const SPEC_PATH: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/reference/pos-v10-openapi.yaml"
-);
+/// Names a spec file anywhere; wins over the default place.
+const SPEC_ENV: &str = "POSCERT_SPEC";
+/// Where CI keeps the spec, relative to the repository root.
+const SPEC_BESIDE_REPO: &str = "../shared/reference/pos-v10-openapi.yaml";
 const SCHEMA_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/pos-v10");
 const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 const ID_PREFIX: &str = "https://poscert.dev/schemas/pos-v10/";
@@ -87,18 +94,69 @@ const FILE_IGNORED: &[&str] = &[
 // Loading
 // ---------------------------------------------------------------------------
 
+/// The spec file to read: `POSCERT_SPEC` when set, else the one beside the repository.
+fn spec_path() -> PathBuf {
+    match std::env::var_os(SPEC_ENV) {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(SPEC_BESIDE_REPO),
+    }
+}
+
+/// CI sets `CI=true` (GitHub, GitLab); `.ci/run` documents it too.
+fn running_in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| !matches!(value.trim(), "" | "0" | "false"))
+}
+
+/// Whether a test that needs the spec must stop here. It must when the spec is absent on a
+/// developer's machine: that is reported once per test binary as a `SKIPPED:` line. An absent
+/// spec fails the test instead when `POSCERT_SPEC` names it (the person asked for this file) or
+/// under CI (the drift check must never silently stop running there).
+fn spec_is_absent() -> bool {
+    let path = spec_path();
+    if path.is_file() {
+        return false;
+    }
+    let named = std::env::var_os(SPEC_ENV).is_some_and(|path| !path.is_empty());
+    assert!(
+        !named,
+        "{SPEC_ENV}={} but there is no file there; point it at the official PoS v10 OpenAPI \
+         spec (pos-v10-openapi.yaml)",
+        path.display()
+    );
+    assert!(
+        !running_in_ci(),
+        "the drift check of schemas/pos-v10/ cannot run under CI=true: the official PoS v10 \
+         spec is absent ({SPEC_BESIDE_REPO} beside the repository, looked for {}). Put it \
+         there or set {SPEC_ENV}=path",
+        path.display()
+    );
+    static REPORTED: Once = Once::new();
+    REPORTED.call_once(|| {
+        // Written straight to the process's stderr: the test harness captures `eprintln!` of
+        // passing tests, and a skip nobody sees is a silent pass.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: the drift check of schemas/pos-v10/ against the official PoS v10 spec, \
+             because {SPEC_BESIDE_REPO} is absent (set {SPEC_ENV}=path to run it)"
+        );
+    });
+    true
+}
+
 fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let text = fs::read_to_string(SPEC_PATH).unwrap_or_else(|err| {
+        let path = spec_path();
+        let text = fs::read_to_string(&path).unwrap_or_else(|err| {
             panic!(
-                "the official PoS v10 spec is missing: cannot read {SPEC_PATH} ({err}). \
-                 It must be at shared/reference/pos-v10-openapi.yaml, next to the workspace \
-                 (../shared/reference/ from the workspace root)."
+                "cannot read the official PoS v10 spec at {} ({err})",
+                path.display()
             )
         });
         serde_saphyr::from_str::<Value>(&text)
-            .unwrap_or_else(|err| panic!("cannot parse {SPEC_PATH} as YAML: {err}"))
+            .unwrap_or_else(|err| panic!("cannot parse {} as YAML: {err}", path.display()))
     })
 }
 
@@ -106,7 +164,12 @@ fn components() -> &'static Map<String, Value> {
     spec()
         .pointer("/components/schemas")
         .and_then(Value::as_object)
-        .unwrap_or_else(|| panic!("{SPEC_PATH} has no components.schemas mapping"))
+        .unwrap_or_else(|| {
+            panic!(
+                "{} has no components.schemas mapping",
+                spec_path().display()
+            )
+        })
 }
 
 /// Every `schemas/pos-v10/*.json`, by file stem.
@@ -551,7 +614,7 @@ fn response_components() -> BTreeMap<String, Vec<String>> {
     let paths = spec()
         .get("paths")
         .and_then(Value::as_object)
-        .unwrap_or_else(|| panic!("{SPEC_PATH} has no paths"));
+        .unwrap_or_else(|| panic!("{} has no paths", spec_path().display()));
     for (path, operations) in paths {
         let Some(operations) = operations.as_object() else {
             continue;
@@ -1029,6 +1092,9 @@ fn property_examples(
 
 #[test]
 fn every_schema_file_matches_its_spec_component() {
+    if spec_is_absent() {
+        return;
+    }
     let mut failures = Vec::new();
     for (name, file) in schema_files() {
         match file.get("$schema").and_then(Value::as_str) {
@@ -1067,11 +1133,15 @@ fn every_schema_file_matches_its_spec_component() {
 
 #[test]
 fn every_response_component_has_a_schema_file() {
+    if spec_is_absent() {
+        return;
+    }
     let used = response_components();
     for must in ["QueryPaymentResponse", "ErrorResponse"] {
         assert!(
             used.contains_key(must),
-            "the response walker found no {must} in {SPEC_PATH}; the test itself is broken"
+            "the response walker found no {must} in {}; the test itself is broken",
+            spec_path().display()
         );
     }
     let files = schema_files();
@@ -1127,6 +1197,9 @@ fn the_embedded_schema_list_is_exactly_the_files() {
 
 #[test]
 fn schemas_accept_the_spec_examples() {
+    if spec_is_absent() {
+        return;
+    }
     let mut failures = Vec::new();
     let mut checked = 0;
     for (name, file) in schema_files() {
@@ -1182,13 +1255,17 @@ fn schemas_accept_the_spec_examples() {
     }
     assert!(
         checked > 0,
-        "found no example in {SPEC_PATH}; the test itself is broken"
+        "found no example in {}; the test itself is broken",
+        spec_path().display()
     );
     assert_no_failures("schemas/pos-v10 reject what the spec documents", &failures);
 }
 
 #[test]
 fn schemas_reject_documents_that_break_the_spec() {
+    if spec_is_absent() {
+        return;
+    }
     let mut failures = Vec::new();
     for (name, file) in schema_files() {
         let compiled = match compile(name, file) {
@@ -1258,6 +1335,9 @@ fn schemas_reject_documents_that_break_the_spec() {
 
 #[test]
 fn query_payment_response_rejects_an_unknown_status() {
+    if spec_is_absent() {
+        return;
+    }
     let file = schema_files()
         .get("QueryPaymentResponse")
         .expect("schemas/pos-v10/QueryPaymentResponse.json exists");
@@ -1284,6 +1364,9 @@ fn query_payment_response_rejects_an_unknown_status() {
 
 #[test]
 fn drift_is_reported_by_schema_and_property() {
+    if spec_is_absent() {
+        return;
+    }
     let mut tampered = schema_files()["QueryPaymentResponse"].clone();
     let properties = tampered["properties"].as_object_mut().expect("properties");
     properties["amount"]["type"] = json!("number"); // no longer nullable
