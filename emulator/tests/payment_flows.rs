@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use poscert_emulator::EmulatorConfig;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn initiated_then_check_in_then_reserved_then_captured() {
@@ -533,10 +533,9 @@ async fn deleting_a_pos_cancels_its_active_payment_but_reserved_ones_stay_captur
     c.initiate(&pos, 1.0, json!({}))
         .await
         .assert_error(409, "1000");
-    // A retried delete (e.g. after a client timeout) succeeds again.
-    send(c.req(Method::DELETE, &format!("/pos/v10/pointofsales/{pos}")))
-        .await
-        .assert_ok();
+    // A PoS that is gone is gone: deleting it again is 404 (no body).
+    let again = send(c.req(Method::DELETE, &format!("/pos/v10/pointofsales/{pos}"))).await;
+    assert_eq!((again.status, &again.body), (404, &Value::Null));
 }
 
 #[tokio::test]

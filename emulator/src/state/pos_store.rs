@@ -98,9 +98,11 @@ impl Store {
         Ok(pos)
     }
 
-    /// `DELETE /pointofsales/{id}`. Deleting a PoS this caller already deleted is 200 again
-    /// [inferred], so that a retry after a timeout succeeds. An active payment on it is
-    /// cancelled by MobilePay [inferred]; reserved payments stay capturable.
+    /// `DELETE /pointofsales/{id}`. A PoS that is already deleted is gone: 404, for its owner
+    /// too, so the retry of a delete whose first attempt took effect (its response lost to a
+    /// client timeout) meets 404 as it does at MobilePay; a client takes that as done. An
+    /// active payment on it is cancelled by MobilePay [inferred]; reserved payments stay
+    /// capturable.
     pub fn delete_pos(
         &mut self,
         owner: &Owner,
@@ -109,6 +111,7 @@ impl Store {
     ) -> Result<(), ApiError> {
         let pos = parse_guid(id)
             .and_then(|id| self.poses.get_mut(&id))
+            .filter(|p| !p.deleted)
             .ok_or(ApiError::NotFound)?;
         check_owner(
             &pos.owner,
@@ -116,9 +119,6 @@ impl Store {
             ErrorCode::PosOtherIntegrator,
             ErrorCode::DeletePosOtherMerchant,
         )?;
-        if pos.deleted {
-            return Ok(());
-        }
         pos.deleted = true;
         pos.checked_in = None;
         let beacon = pos.beacon_id.to_ascii_lowercase();
