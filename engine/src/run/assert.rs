@@ -1,78 +1,40 @@
 //! The `assert` step: matchers over variables, and judgements over the emulator's journal.
 
+use super::error::{Ran, StepError, StepResult};
 use super::scope::Scope;
-use super::step::{fail, failure_at};
 use super::RunContext;
 use crate::check::journal::{judge, JournalJudgement, FETCH_TIMEOUT};
-use crate::check::matcher::{evaluate, CheckError};
-use crate::run::result::{FailureCategory, StepReport};
-use crate::scenario::model::{AssertStep, JournalAssert, Step};
+use crate::check::matcher::evaluate;
+use crate::scenario::model::{AssertStep, JournalAssert, Template};
 use crate::template::Renderer;
 
-pub async fn run_assert(
-    ctx: &RunContext,
-    step: &Step,
-    a: &AssertStep,
-    scope: &mut Scope,
-    report: &mut StepReport,
-) {
+pub async fn run_assert(ctx: &RunContext, a: &AssertStep, scope: &mut Scope) -> StepResult {
     if ctx.options.dry_run {
         // Nothing was sent, so captures are placeholders and there is nothing to judge.
-        report.status = crate::run::result::Status::Skipped;
-        report.skip_reason = Some("dry run: nothing is judged".into());
-        return;
+        return Ok(Ran::Skipped("dry run: nothing is judged".into()));
     }
     for (path, check) in &a.vars {
-        if let Err(e) = evaluate(path, check, scope.get(path), scope.as_value()) {
-            let f = match e {
-                CheckError::Failed(f) => {
-                    let mut out = failure_at(
-                        &step.location,
-                        Some(f.pos),
-                        FailureCategory::Assertion,
-                        f.to_string(),
-                    );
-                    out.expected = Some(f.expected);
-                    out.actual = Some(f.actual);
-                    out
-                }
-                CheckError::Template(t, pos) => failure_at(
-                    &step.location,
-                    Some(pos),
-                    FailureCategory::Configuration,
-                    t.to_string(),
-                ),
-            };
-            return fail(report, f);
-        }
+        evaluate(path, check, scope.get(path), scope.as_value())?;
     }
     if let Some(j) = &a.journal {
-        if let Err(f) = journal(ctx, step, j, scope).await {
-            fail(report, f);
-        }
+        journal(ctx, j, scope).await?;
     }
+    Ok(Ran::Done)
 }
 
-async fn journal(
-    ctx: &RunContext,
-    step: &Step,
-    j: &JournalAssert,
-    scope: &Scope,
-) -> Result<(), crate::run::result::Failure> {
+async fn journal(ctx: &RunContext, j: &JournalAssert, scope: &Scope) -> Result<(), StepError> {
     let Some(control) = &ctx.http.target.control_url else {
-        return Err(failure_at(
-            &step.location,
+        return Err(StepError::configuration(
             Some(j.pos),
-            FailureCategory::Configuration,
             "a journal assertion needs the emulator; mark the step `when: emulator`",
         ));
     };
     let r = Renderer::global();
-    let render = |t: &Option<crate::scenario::model::Template>| -> Result<Option<String>, crate::run::result::Failure> {
+    let render = |t: &Option<Template>| -> Result<Option<String>, StepError> {
         t.as_ref()
             .map(|t| {
                 r.render_str(&t.text, scope.as_value())
-                    .map_err(|e| failure_at(&step.location, Some(t.pos), FailureCategory::Configuration, e.to_string()))
+                    .map_err(|e| StepError::template(t.pos, e))
             })
             .transpose()
     };
@@ -100,21 +62,13 @@ async fn journal(
         .timeout(FETCH_TIMEOUT)
         .send()
         .await
-        .map_err(|e| {
-            failure_at(
-                &step.location,
-                Some(j.pos),
-                FailureCategory::Transport,
-                format!("cannot read the emulator journal: {e}"),
-            )
+        .map_err(|e| StepError::Transport {
+            pos: Some(j.pos),
+            message: format!("cannot read the emulator journal: {e}"),
         })?;
-    let doc: serde_json::Value = response.json().await.map_err(|e| {
-        failure_at(
-            &step.location,
-            Some(j.pos),
-            FailureCategory::Transport,
-            format!("the emulator journal is not JSON: {e}"),
-        )
+    let doc: serde_json::Value = response.json().await.map_err(|e| StepError::Transport {
+        pos: Some(j.pos),
+        message: format!("the emulator journal is not JSON: {e}"),
     })?;
     let mut entries: Vec<serde_json::Value> =
         doc["entries"].as_array().cloned().unwrap_or_default();
@@ -154,13 +108,10 @@ async fn journal(
             Some(explain) => format!("{explain} ({})", jf.message),
             None => jf.message,
         };
-        let mut f = failure_at(
-            &step.location,
-            Some(j.pos),
-            FailureCategory::Assertion,
+        StepError::Journal {
+            pos: j.pos,
             message,
-        );
-        f.evidence = jf.evidence;
-        f
+            evidence: jf.evidence,
+        }
     })
 }

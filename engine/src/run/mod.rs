@@ -3,6 +3,7 @@
 
 mod assert;
 mod case;
+pub mod error;
 mod exec;
 pub mod operator;
 mod request;

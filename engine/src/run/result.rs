@@ -187,16 +187,83 @@ pub struct CaptureReport {
     pub secret: bool,
 }
 
+/// Who performed an operator action.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OperatorActor {
+    /// The engine's reference client ran the step's `automate` steps.
+    Reference,
+    /// The user-simulation API played the customer (`automate` steps).
+    Simulated,
+    /// The integrator's harness (`--client adapter`).
+    Adapter,
+    /// A person at the terminal.
+    Person,
+    /// A pre-answered prompt (`--answers`).
+    Answers,
+    /// The step's `watch` saw the expected state before anyone answered.
+    Watch,
+    /// Nobody could perform it (no terminal, nothing to automate).
+    Unattended,
+}
+
+/// How an operator action ended.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OperatorOutcome {
+    Done,
+    Failed,
+    Skipped,
+    Timeout,
+    Interrupted,
+}
+
+impl OperatorActor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperatorActor::Reference => "reference",
+            OperatorActor::Simulated => "simulated",
+            OperatorActor::Adapter => "adapter",
+            OperatorActor::Person => "person",
+            OperatorActor::Answers => "answers",
+            OperatorActor::Watch => "watch",
+            OperatorActor::Unattended => "unattended",
+        }
+    }
+}
+
+impl OperatorOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperatorOutcome::Done => "done",
+            OperatorOutcome::Failed => "failed",
+            OperatorOutcome::Skipped => "skipped",
+            OperatorOutcome::Timeout => "timeout",
+            OperatorOutcome::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl std::fmt::Display for OperatorActor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for OperatorOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Who performed an operator action and how it ended (issue 5).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OperatorReport {
     pub role: String,
     pub action: String,
-    /// `reference`, `adapter`, `person`, `answers`, `watch`, or `unattended`.
-    pub actor: String,
-    /// `done`, `failed`, `skipped`, `timeout`.
-    pub outcome: String,
+    pub actor: OperatorActor,
+    pub outcome: OperatorOutcome,
     pub values: serde_json::Map<String, serde_json::Value>,
     pub wait_ms: f64,
     pub message: Option<String>,

@@ -1,5 +1,6 @@
 //! One step: decide whether it applies (`when:`, `if:`), run its action, and report.
 
+use super::error::{Ran, StepError, StepResult};
 use super::scope::Scope;
 use super::RunContext;
 use crate::run::result::{Failure, FailureCategory, Phase, Status, StepReport};
@@ -106,23 +107,14 @@ pub fn first_failure(steps: &[StepReport]) -> Option<Failure> {
 
 /// Renders `values` in order and sets them as variables (`set:`, and a fragment's `with:`).
 fn set_vars(
-    step: &Step,
     values: &[(String, crate::scenario::yaml::Node)],
     what: &str,
     scope: &mut Scope,
-) -> Result<(), Failure> {
+) -> Result<(), StepError> {
     for (name, node) in values {
         let value = Renderer::global()
             .render_node(node, scope.as_value())
-            .map_err(|e| {
-                let message = format!("{what} {name}: {e}");
-                failure_at(
-                    &step.location,
-                    Some(node.pos),
-                    FailureCategory::Configuration,
-                    message,
-                )
-            })?;
+            .map_err(|e| StepError::template(node.pos, format!("{what} {name}: {e}")))?;
         scope.set(name, value);
     }
     Ok(())
@@ -193,87 +185,89 @@ pub fn run_step<'a>(
                 }
                 Err(e) => {
                     let mut r = new_report(step, phase);
-                    fail(
+                    settle(
                         &mut r,
-                        failure_at(
-                            &step.location,
-                            Some(cond.pos),
-                            FailureCategory::Configuration,
-                            format!("if: {e}"),
-                        ),
+                        step,
+                        Err(StepError::template(cond.pos, format!("if: {e}"))),
                     );
                     return r;
                 }
             }
         }
         let mut report = new_report(step, phase);
-        match &step.action {
-            Action::Request(req) => {
-                super::request::run_request(ctx, step, req, scope, &mut report).await
-            }
-            Action::Wait(wait) => {
-                let duration = match wait {
-                    WaitFor::Fixed(d) => Ok(*d),
-                    WaitFor::Template(t) => Renderer::global()
-                        .render_str(&t.text, scope.as_value())
-                        .map_err(|e| e.to_string())
-                        .and_then(|text| crate::scenario::duration::parse_duration(&text))
-                        .map_err(|m| {
-                            failure_at(
-                                &step.location,
-                                Some(t.pos),
-                                FailureCategory::Configuration,
-                                format!("wait: {m}"),
-                            )
-                        }),
-                };
-                match duration {
-                    Err(f) => fail(&mut report, f),
-                    Ok(d) => {
-                        if !ctx.options.dry_run && !ctx.cancel.sleep(d, scope.interruptible).await {
-                            report.status = Status::Skipped;
-                            report.skip_reason = Some(INTERRUPTED.into());
-                        }
-                    }
-                }
-            }
-            Action::Set(values) => {
-                if let Err(f) = set_vars(step, values, "set", scope) {
-                    fail(&mut report, f);
-                }
-            }
-            Action::Use(use_step) => {
-                if let Err(f) = set_vars(step, &use_step.with, "with", scope) {
-                    fail(&mut report, f);
-                    report.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
-                    return report;
-                }
-                let children = run_steps(ctx, &use_step.steps, phase, scope).await;
-                if let Some(f) = first_failure(&children) {
-                    fail(&mut report, f);
-                }
-                report.children = children;
-            }
-            Action::Assert(a) => super::assert::run_assert(ctx, step, a, scope, &mut report).await,
-            Action::Exec(e) => super::exec::run_exec(ctx, step, e, scope, &mut report).await,
-            Action::Operator(op) => {
-                crate::run::operator::perform(ctx, step, op, phase, scope, &mut report).await
-            }
-        }
-        if report.failure.is_none()
-            && report.status != Status::Skipped
-            && ctx.options.dry_run
-            && report.kind == "request"
-        {
-            report.status = Status::Skipped;
-            report.skip_reason = Some("dry run: rendered, not sent".into());
-        }
-        if let (Some(explain), Some(f)) = (&step.explain, report.failure.as_mut()) {
-            if f.category == FailureCategory::Assertion {
-                f.message = format!("{explain} ({})", f.message);
-            }
-        }
+        let result = run_action(ctx, step, phase, scope, &mut report).await;
+        settle(&mut report, step, result);
         report.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
         report
     })
+}
+
+/// Runs the step's one action. Executors return what happened; they never decide how it is
+/// reported.
+async fn run_action(
+    ctx: &RunContext,
+    step: &Step,
+    phase: Phase,
+    scope: &mut Scope,
+    report: &mut StepReport,
+) -> StepResult {
+    match &step.action {
+        Action::Request(req) => super::request::run_request(ctx, step, req, scope, report).await,
+        Action::Wait(wait) => {
+            let duration = match wait {
+                WaitFor::Fixed(d) => *d,
+                WaitFor::Template(t) => Renderer::global()
+                    .render_str(&t.text, scope.as_value())
+                    .map_err(|e| e.to_string())
+                    .and_then(|text| crate::scenario::duration::parse_duration(&text))
+                    .map_err(|m| StepError::template(t.pos, format!("wait: {m}")))?,
+            };
+            if !ctx.options.dry_run && !ctx.cancel.sleep(duration, scope.interruptible).await {
+                return Err(StepError::Interrupted);
+            }
+            Ok(Ran::Done)
+        }
+        Action::Set(values) => set_vars(values, "set", scope).map(|()| Ran::Done),
+        Action::Use(use_step) => {
+            set_vars(&use_step.with, "with", scope)?;
+            let children = run_steps(ctx, &use_step.steps, phase, scope).await;
+            let failure = first_failure(&children);
+            report.children = children;
+            match failure {
+                Some(f) => Err(StepError::Nested(f)),
+                None => Ok(Ran::Done),
+            }
+        }
+        Action::Assert(a) => super::assert::run_assert(ctx, a, scope).await,
+        Action::Exec(e) => super::exec::run_exec(ctx, step, e, scope, report).await,
+        Action::Operator(op) => {
+            crate::run::operator::perform(ctx, step, op, phase, scope, report).await
+        }
+    }
+}
+
+/// The one place a step's result becomes its report: status, skip reason, the located failure,
+/// and the step's `explain` in front of an assertion's message.
+fn settle(report: &mut StepReport, step: &Step, result: StepResult) {
+    match result {
+        Ok(Ran::Done) => {}
+        Ok(Ran::Skipped(reason)) => {
+            report.status = Status::Skipped;
+            report.skip_reason = Some(reason);
+        }
+        Err(StepError::Interrupted) => {
+            report.status = Status::Skipped;
+            report.skip_reason = Some(INTERRUPTED.into());
+        }
+        Err(e) => {
+            if let Some(mut f) = e.into_failure(&step.location) {
+                if let Some(explain) = &step.explain {
+                    if f.category == FailureCategory::Assertion {
+                        f.message = format!("{explain} ({})", f.message);
+                    }
+                }
+                fail(report, f);
+            }
+        }
+    }
 }

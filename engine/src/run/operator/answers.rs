@@ -24,16 +24,16 @@
 
 use super::prompt::conclude;
 use super::terminal::{Answer as Typed, Outcome};
-use crate::run::result::{FailureCategory, OperatorReport, StepReport};
-use crate::run::step_runner::{fail, failure_at};
+use super::Performed;
+use crate::run::error::StepError;
+use crate::run::result::OperatorActor;
 use crate::run::{RunContext, Scope};
 use crate::scenario::error::{LoadError, LoadErrorKind};
-use crate::scenario::model::{InputKind, OperatorStep, Step};
+use crate::scenario::model::{InputKind, OperatorStep};
 use crate::scenario::yaml::{self, Node, Pos};
 use crate::template::Renderer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
 
 const FILE_KEYS: &[&str] = &["answers"];
 const ANSWER_KEYS: &[&str] = &["case", "step", "outcome", "values", "message"];
@@ -228,17 +228,7 @@ fn check_keys(
 }
 
 /// Applies a pre-answered prompt: no waiting, actor "answers".
-#[allow(clippy::too_many_arguments)]
-pub async fn apply(
-    ctx: &RunContext,
-    step: &Step,
-    op: &OperatorStep,
-    answer: Answer,
-    scope: &mut Scope,
-    report: &mut StepReport,
-    record: OperatorReport,
-    start: Instant,
-) {
+pub fn apply(ctx: &RunContext, op: &OperatorStep, answer: Answer, scope: &mut Scope) -> Performed {
     let at = format!("{}:{}", answer.file.display(), answer.pos);
     let mut values = Vec::with_capacity(answer.values.len());
     for (name, node) in &answer.values {
@@ -255,7 +245,7 @@ pub async fn apply(
                     answer.file.display(),
                     node.pos
                 );
-                return refuse(report, record, step, start, message);
+                return refuse(message);
             }
         };
         let number_wanted = op
@@ -269,7 +259,7 @@ pub async fn apply(
                 answer.file.display(),
                 node.pos
             );
-            return refuse(report, record, step, start, message);
+            return refuse(message);
         }
         values.push(Typed {
             name: name.clone(),
@@ -286,7 +276,7 @@ pub async fn apply(
                     "the answer for `{}` ({at}) cannot be rendered: message: {e}",
                     op.action
                 );
-                return refuse(report, record, step, start, message);
+                return refuse(message);
             }
         },
     };
@@ -312,46 +302,26 @@ pub async fn apply(
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            return refuse(report, record, step, start, message);
+            return refuse(message);
         }
     }
     conclude(
         ctx,
-        step,
         op,
         scope,
-        report,
-        record,
-        start,
-        "answers",
+        OperatorActor::Answers,
         answer.outcome,
         values,
         message,
-    );
+    )
 }
 
 /// The answer does not fit the step: a configuration error of the run, not a verdict.
-fn refuse(
-    report: &mut StepReport,
-    mut record: OperatorReport,
-    step: &Step,
-    start: Instant,
-    message: String,
-) {
-    record.actor = "answers".into();
-    record.outcome = "failed".into();
-    record.message = Some(message.clone());
-    record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
-    report.operator = Some(record);
-    fail(
-        report,
-        failure_at(
-            &step.location,
-            None,
-            FailureCategory::Configuration,
-            message,
-        ),
-    );
+fn refuse(message: String) -> Performed {
+    Performed::failed(
+        OperatorActor::Answers,
+        StepError::configuration(None, message),
+    )
 }
 
 #[cfg(test)]

@@ -12,11 +12,12 @@ pub mod prompt;
 pub mod terminal;
 pub mod watch;
 
-use crate::run::result::{FailureCategory, OperatorReport, Phase, StepReport};
+use crate::run::error::{Ran, StepError, StepResult};
+use crate::run::result::{OperatorActor, OperatorOutcome, OperatorReport, Phase, StepReport};
 use crate::run::{CustomerMode, RunContext, Scope};
 use crate::scenario::model::{ClientMode, OperatorStep, Role, Step};
 use crate::template::Renderer;
-use serde_json::Map;
+use serde_json::{Map, Value};
 use std::time::Instant;
 
 /// The reference client's own request timeout (ms): ours to choose, short so the onboarding
@@ -63,6 +64,79 @@ fn actor_for(ctx: &RunContext, op: &OperatorStep) -> Actor {
     }
 }
 
+/// What an executor (reference automation, adapter, prompt, answers file, nobody) hands back:
+/// who acted, how it ended, what it reported, and the step's result. [`perform`] records it in
+/// one place, so no executor stores the record or shapes the failure itself.
+pub struct Performed {
+    pub actor: OperatorActor,
+    pub outcome: OperatorOutcome,
+    pub values: Map<String, Value>,
+    pub message: Option<String>,
+    pub result: StepResult,
+}
+
+impl Performed {
+    pub fn done(actor: OperatorActor, values: Map<String, Value>, message: Option<String>) -> Self {
+        Performed {
+            actor,
+            outcome: OperatorOutcome::Done,
+            values,
+            message,
+            result: Ok(Ran::Done),
+        }
+    }
+
+    /// Failed (or, for [`StepError::Timeout`], timed out); the record carries the error's text.
+    pub fn failed(actor: OperatorActor, error: StepError) -> Self {
+        let outcome = match error {
+            StepError::Timeout { .. } => OperatorOutcome::Timeout,
+            _ => OperatorOutcome::Failed,
+        };
+        let message = match &error {
+            StepError::Template { message, .. }
+            | StepError::Configuration { message, .. }
+            | StepError::Timeout { message, .. }
+            | StepError::Operator { message, .. }
+            | StepError::Check { message, .. } => Some(message.clone()),
+            _ => None,
+        };
+        Performed {
+            actor,
+            outcome,
+            values: Map::new(),
+            message,
+            result: Err(error),
+        }
+    }
+
+    pub fn skipped(actor: OperatorActor, reason: String) -> Self {
+        Performed {
+            actor,
+            outcome: OperatorOutcome::Skipped,
+            values: Map::new(),
+            message: None,
+            result: Ok(Ran::Skipped(reason)),
+        }
+    }
+
+    pub fn interrupted(actor: OperatorActor, why: Option<&str>) -> Self {
+        Performed {
+            actor,
+            outcome: OperatorOutcome::Interrupted,
+            values: Map::new(),
+            message: why.map(str::to_string),
+            result: Err(StepError::Interrupted),
+        }
+    }
+
+    /// Keeps the values and message already gathered (e.g. an adapter's answer) on a failure.
+    pub fn with_report(mut self, values: Map<String, Value>, message: Option<String>) -> Self {
+        self.values = values;
+        self.message = message.or(self.message);
+        self
+    }
+}
+
 pub async fn perform(
     ctx: &RunContext,
     step: &Step,
@@ -70,91 +144,89 @@ pub async fn perform(
     phase: Phase,
     scope: &mut Scope,
     report: &mut StepReport,
-) {
+) -> StepResult {
     let start = Instant::now();
     let renderer = Renderer::global();
     let prompt = op
         .prompt
         .as_ref()
         .and_then(|p| renderer.render_str(&p.text, scope.as_value()).ok());
-    let role = match op.role {
-        Role::Cashier => "cashier",
-        Role::Customer => "customer",
-    };
-    let mut record = OperatorReport {
-        role: role.into(),
-        action: op.action.clone(),
-        actor: String::new(),
-        outcome: String::new(),
-        values: Map::new(),
-        wait_ms: 0.0,
-        message: None,
-        prompt: prompt.clone(),
-    };
-    let actor = actor_for(ctx, op);
-    if actor == Actor::Automation && !op.automate.is_empty() {
-        record.actor = if op.role == Role::Customer {
-            "simulated".into()
-        } else {
-            "reference".into()
-        };
-        let was_client = scope.acting_as_client;
-        scope.acting_as_client = op.role == Role::Cashier;
-        let children = crate::run::step_runner::run_steps(ctx, &op.automate, phase, scope).await;
-        scope.acting_as_client = was_client;
-        let failure = crate::run::step_runner::first_failure(&children);
-        report.children = children;
-        record.outcome = if failure.is_some() {
-            "failed".into()
-        } else {
-            "done".into()
-        };
-        record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
-        report.operator = Some(record);
-        if let Some(f) = failure {
-            crate::run::step_runner::fail(report, f);
+    let performed = match actor_for(ctx, op) {
+        Actor::Automation if !op.automate.is_empty() => {
+            automate(ctx, op, phase, scope, report).await
         }
-        return;
+        Actor::Adapter => adapter::perform(ctx, op, phase, scope).await,
+        _ => {
+            let answer = ctx
+                .options
+                .operator
+                .answers
+                .as_ref()
+                .and_then(|a| a.find(scope, &step.name));
+            if let Some(answer) = answer {
+                answers::apply(ctx, op, answer, scope)
+            } else if ctx.options.operator.interactive {
+                prompt::perform(ctx, step, op, scope, report, prompt.as_deref(), start).await
+            } else {
+                unattended(op, prompt.as_deref())
+            }
+        }
+    };
+    report.operator = Some(OperatorReport {
+        role: match op.role {
+            Role::Cashier => "cashier".into(),
+            Role::Customer => "customer".into(),
+        },
+        action: op.action.clone(),
+        actor: performed.actor,
+        outcome: performed.outcome,
+        values: performed.values,
+        wait_ms: start.elapsed().as_secs_f64() * 1000.0,
+        message: performed.message,
+        prompt,
+    });
+    performed.result
+}
+
+/// The engine plays the part: the reference client or the simulated customer runs `automate`.
+async fn automate(
+    ctx: &RunContext,
+    op: &OperatorStep,
+    phase: Phase,
+    scope: &mut Scope,
+    report: &mut StepReport,
+) -> Performed {
+    let actor = match op.role {
+        Role::Customer => OperatorActor::Simulated,
+        Role::Cashier => OperatorActor::Reference,
+    };
+    let was_client = scope.acting_as_client;
+    scope.acting_as_client = op.role == Role::Cashier;
+    let children = crate::run::step_runner::run_steps(ctx, &op.automate, phase, scope).await;
+    scope.acting_as_client = was_client;
+    let failure = crate::run::step_runner::first_failure(&children);
+    report.children = children;
+    match failure {
+        Some(f) => Performed {
+            outcome: OperatorOutcome::Failed,
+            ..Performed::failed(actor, StepError::Nested(f))
+        },
+        None => Performed::done(actor, Map::new(), None),
     }
-    if actor == Actor::Adapter {
-        return adapter::perform(ctx, step, op, phase, scope, report, record, start).await;
-    }
-    if let Some(answer) = ctx
-        .options
-        .operator
-        .answers
-        .as_ref()
-        .and_then(|a| a.find(scope, &step.name))
-    {
-        return answers::apply(ctx, step, op, answer, scope, report, record, start).await;
-    }
-    if ctx.options.operator.interactive {
-        return prompt::perform(ctx, step, op, scope, report, record, start).await;
-    }
-    // Nobody can perform it: fail at once rather than block the run.
-    record.actor = "unattended".into();
-    record.outcome = "failed".into();
-    let hint = match op.role {
-        Role::Cashier => "run with --client adapter --adapter CMD, or add `automate` steps and use --client reference",
-        Role::Customer => "use --customer simulated with `automate` steps that call the user-simulation API",
+}
+
+/// Nobody can perform it: fail at once rather than block the run.
+fn unattended(op: &OperatorStep, prompt: Option<&str>) -> Performed {
+    let (role, hint) = match op.role {
+        Role::Cashier => ("cashier", "run with --client adapter --adapter CMD, or add `automate` steps and use --client reference"),
+        Role::Customer => ("customer", "use --customer simulated with `automate` steps that call the user-simulation API"),
     };
     let message = format!(
         "operator action needed but running unattended: the {role} must `{}`{}; {hint}",
         op.action,
         prompt
-            .as_ref()
             .map(|p| format!(" (\"{}\")", p.trim()))
             .unwrap_or_default()
     );
-    record.message = Some(message.clone());
-    report.operator = Some(record);
-    crate::run::step_runner::fail(
-        report,
-        crate::run::step_runner::failure_at(
-            &step.location,
-            None,
-            FailureCategory::Operator,
-            message,
-        ),
-    );
+    Performed::failed(OperatorActor::Unattended, StepError::operator(message))
 }

@@ -13,8 +13,9 @@
 
 use super::terminal::{self, Answer, Control, Outcome, Question, Reply, Screen};
 use super::watch;
-use crate::run::result::{FailureCategory, OperatorReport, Status, StepReport};
-use crate::run::step_runner::{fail, failure_at, INTERRUPTED};
+use super::Performed;
+use crate::run::error::StepError;
+use crate::run::result::{OperatorActor, StepReport};
 use crate::run::{RunContext, Scope};
 use crate::scenario::model::{OperatorStep, Role, Step};
 use crate::template::Renderer;
@@ -40,43 +41,21 @@ pub async fn perform(
     op: &OperatorStep,
     scope: &mut Scope,
     report: &mut StepReport,
-    mut record: OperatorReport,
+    prompt: Option<&str>,
     start: Instant,
-) {
-    record.actor = "person".into();
+) -> Performed {
+    const ACTOR: OperatorActor = OperatorActor::Person;
     if ctx.cancel.is_cancelled() {
         // Ctrl-C already asked to stop: nobody is going to do this (not even in `finally`).
-        return interrupted(
-            report,
-            record,
-            start,
-            "the run was interrupted before this step",
-        );
+        let why = "the run was interrupted before this step";
+        return Performed::interrupted(ACTOR, Some(why));
     }
     if ctx.options.dry_run {
-        record.outcome = "skipped".into();
-        record.wait_ms = 0.0;
-        report.operator = Some(record);
-        report.status = Status::Skipped;
-        report.skip_reason = Some("dry run: the operator was not prompted".into());
-        return;
+        return Performed::skipped(ACTOR, "dry run: the operator was not prompted".into());
     }
     let params = match render_params(op, scope) {
         Ok(p) => p,
-        Err((pos, message)) => {
-            record.outcome = "failed".into();
-            record.message = Some(message.clone());
-            report.operator = Some(record);
-            return fail(
-                report,
-                failure_at(
-                    &step.location,
-                    Some(pos),
-                    FailureCategory::Configuration,
-                    message,
-                ),
-            );
-        }
+        Err((pos, message)) => return Performed::failed(ACTOR, StepError::template(pos, message)),
     };
     let deadline = start + op.timeout;
     let watch_step = op.watch.as_ref().map(|w| watch::step_for(step, w));
@@ -85,7 +64,7 @@ pub async fn perform(
             step,
             op,
             &params,
-            record.prompt.as_deref(),
+            prompt,
             watch_step.as_ref(),
             scope,
         )),
@@ -158,15 +137,13 @@ pub async fn perform(
             answers,
             outcome,
             reason,
-        }) => conclude(
-            ctx, step, op, scope, report, record, start, "person", outcome, answers, reason,
-        ),
+        }) => conclude(ctx, op, scope, ACTOR, outcome, answers, reason),
         Ending::Reply(Reply::Interrupted) => {
             ctx.cancel.cancel();
-            interrupted(report, record, start, "Ctrl-C during the prompt")
+            Performed::interrupted(ACTOR, Some("Ctrl-C during the prompt"))
         }
         Ending::Interrupted | Ending::Reply(Reply::Dismissed) => {
-            interrupted(report, record, start, "Ctrl-C during the prompt")
+            Performed::interrupted(ACTOR, Some("Ctrl-C during the prompt"))
         }
         Ending::Timeout | Ending::Reply(Reply::TimedOut) => {
             let message = format!(
@@ -178,41 +155,24 @@ pub async fn perform(
                     ""
                 }
             );
-            record.outcome = "timeout".into();
-            finish_failed(
-                report,
-                record,
-                start,
-                step,
-                FailureCategory::Timeout,
-                message,
-            )
+            Performed::failed(ACTOR, StepError::Timeout { pos: None, message })
         }
         Ending::Reply(Reply::Unavailable(e)) => {
             let message = format!(
                 "cannot prompt the operator for `{}` on this terminal: {e}",
                 op.action
             );
-            record.outcome = "failed".into();
-            finish_failed(
-                report,
-                record,
-                start,
-                step,
-                FailureCategory::Operator,
-                message,
-            )
+            Performed::failed(ACTOR, StepError::operator(message))
         }
         Ending::Watch(w) => {
-            record.actor = "watch".into();
-            record.outcome = "done".into();
-            for c in &w.captures {
-                record.values.insert(c.name.clone(), c.value.clone());
-            }
-            record.message = Some("the watch saw the expected state; no key was pressed".into());
-            record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
-            report.operator = Some(record);
+            let values = w
+                .captures
+                .iter()
+                .map(|c| (c.name.clone(), c.value.clone()))
+                .collect();
             report.children.push(*w);
+            let message = "the watch saw the expected state; no key was pressed";
+            Performed::done(OperatorActor::Watch, values, Some(message.into()))
         }
     }
 }
@@ -252,23 +212,19 @@ impl Drop for Quiet<'_> {
     }
 }
 
-/// Records what a person (at the terminal or through `--answers`) reported: values become case
+/// What a person (at the terminal or through `--answers`) reported: values become case
 /// variables (secret ones registered with the redactor and shown as `***`), `failed` fails the
 /// step as a verdict on the client, `skipped` skips it as not applicable.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn conclude(
     ctx: &RunContext,
-    step: &Step,
     op: &OperatorStep,
     scope: &mut Scope,
-    report: &mut StepReport,
-    mut record: OperatorReport,
-    start: Instant,
-    actor: &str,
+    actor: OperatorActor,
     outcome: Outcome,
     answers: Vec<Answer>,
     reason: Option<String>,
-) {
+) -> Performed {
+    let mut values = serde_json::Map::new();
     for a in answers {
         if a.secret {
             match &a.value {
@@ -276,7 +232,7 @@ pub(super) fn conclude(
                 other => ctx.http.redactor.add(&other.to_string()),
             };
         }
-        record.values.insert(
+        values.insert(
             a.name.clone(),
             if a.secret {
                 Value::String(crate::redact::MASK.into())
@@ -286,54 +242,30 @@ pub(super) fn conclude(
         );
         scope.set(&a.name, a.value);
     }
-    record.actor = actor.into();
-    record.outcome = outcome.as_str().into();
-    record.message = reason.clone();
-    record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
-    report.operator = Some(record);
-    let because = reason.map(|r| format!(": {r}")).unwrap_or_default();
+    let because = reason
+        .as_ref()
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default();
     match outcome {
-        Outcome::Done => {}
-        Outcome::Failed => fail(
-            report,
-            failure_at(
-                &step.location,
-                None,
-                FailureCategory::Assertion,
-                format!("the operator reported that `{}` failed{because}", op.action),
-            ),
-        ),
+        Outcome::Done => Performed::done(actor, values, reason),
+        Outcome::Failed => {
+            // The person's word is a verdict on the client, like a failed assertion.
+            let error = StepError::Check {
+                pos: None,
+                message: format!("the operator reported that `{}` failed{because}", op.action),
+                expected: None,
+                actual: None,
+            };
+            Performed::failed(actor, error).with_report(values, reason)
+        }
         Outcome::Skipped => {
-            report.status = Status::Skipped;
-            report.skip_reason = Some(format!(
+            let why = format!(
                 "the operator skipped `{}` as not applicable{because}",
                 op.action
-            ));
+            );
+            Performed::skipped(actor, why).with_report(values, reason)
         }
     }
-}
-
-fn interrupted(report: &mut StepReport, mut record: OperatorReport, start: Instant, why: &str) {
-    record.outcome = "interrupted".into();
-    record.message = Some(why.into());
-    record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
-    report.operator = Some(record);
-    report.status = Status::Skipped;
-    report.skip_reason = Some(INTERRUPTED.into());
-}
-
-fn finish_failed(
-    report: &mut StepReport,
-    mut record: OperatorReport,
-    start: Instant,
-    step: &Step,
-    category: FailureCategory,
-    message: String,
-) {
-    record.message = Some(message.clone());
-    record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
-    report.operator = Some(record);
-    fail(report, failure_at(&step.location, None, category, message));
 }
 
 type Params = Vec<(String, Value)>;

@@ -1,23 +1,12 @@
-//! `--client adapter`: the integrator's harness performs cashier actions over JSON lines
-//! (DESIGN.md, "Operator actions and the adapter protocol"; docs/adapter-protocol.md).
-//!
-//! One harness process per case: started at the case's first cashier action, kept in the case's
-//! scope, stopped when the case ends (stdin closed, killed after [`GRACE_PERIOD`]). Each cashier
-//! action is one request line on the harness's stdin and one answer line with the same `id` on
-//! its stdout. Whatever the harness does wrong (exits, writes garbage, answers another id, stays
-//! silent past the step's timeout) fails the one case with a message that names the problem,
-//! never the run.
+//! The harness as a child process: starting it in its own process group, one JSON request line
+//! out and one answer line back per action, its stderr tail kept as evidence, and stopping it
+//! (stdin closed, killed after [`GRACE_PERIOD`]). What an action means is in [`super`].
 
-use crate::run::result::{FailureCategory, OperatorReport, Phase, Status, StepReport};
-use crate::run::step_runner::{fail, failure_at, INTERRUPTED};
-use crate::run::{RunContext, Scope};
-use crate::scenario::model::{OperatorStep, Step};
-use crate::template::Renderer;
 use serde_json::{json, Map, Value};
 use std::collections::{HashSet, VecDeque};
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc;
@@ -71,14 +60,14 @@ impl std::fmt::Debug for AdapterProcess {
 
 /// A harness's answer to one request.
 #[derive(Debug)]
-struct Answer {
-    outcome: Outcome,
-    values: Map<String, Value>,
-    message: Option<String>,
+pub struct Answer {
+    pub outcome: Outcome,
+    pub values: Map<String, Value>,
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
+pub enum Outcome {
     Done,
     Failed,
     Skipped,
@@ -86,7 +75,7 @@ enum Outcome {
 
 /// Why a request got no usable answer.
 #[derive(Debug)]
-enum CallError {
+pub enum CallError {
     /// The harness stayed silent past the step's timeout.
     Timeout(String),
     /// Ctrl-C while waiting.
@@ -100,7 +89,7 @@ impl AdapterProcess {
     /// in a process group of its own: Ctrl-C at the terminal reaches the engine only, which
     /// still needs the harness for the case's `finally` steps, and stopping the group also
     /// stops whatever the harness started.
-    fn start(command: &str) -> Result<AdapterProcess, String> {
+    pub fn start(command: &str) -> Result<AdapterProcess, String> {
         let mut cmd = shell_command(command);
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -141,7 +130,7 @@ impl AdapterProcess {
     }
 
     /// Sends one request and waits for the answer with the same id.
-    async fn call(
+    pub async fn call(
         &mut self,
         action: &str,
         mut request: Map<String, Value>,
@@ -506,236 +495,6 @@ fn quote(bytes: &[u8]) -> String {
         format!("`{cut}…`")
     } else {
         format!("`{cut}`")
-    }
-}
-
-/// The `target` object: where the API is and how to authenticate, as the harness needs it.
-fn target_object(ctx: &RunContext, scope: &Scope) -> Value {
-    let t = &ctx.http.target;
-    let (client_id, client_secret) = t
-        .credentials
-        .as_ref()
-        .map(|c| (c.client_id.clone(), c.client_secret.clone()))
-        .unwrap_or_default();
-    let mut target = json!({
-        "baseUrl": t.pos_base_url,
-        "tokenUrl": t.token_url,
-        "clientId": client_id,
-        // The harness is the client being certified: it needs the secret to get its token.
-        // The redactor knows it, so it never reaches a report.
-        "clientSecret": client_secret,
-        "merchantVat": t.merchant_vat,
-        "clientVersion": t.client_version,
-        "userSimulationUrl": t.user_simulation_url,
-    });
-    // The POST/DELETE timeout the case's faults are calibrated against (faultDelayMs beats it).
-    if let Some(ms) = scope.get("clientTimeoutMs").filter(|v| v.is_number()) {
-        target["clientTimeoutMs"] = ms.clone();
-    }
-    target
-}
-
-/// The case's scalar variables (posId, beaconId, storeId, orderId, paymentId...).
-fn scalar_vars(scope: &Scope) -> Map<String, Value> {
-    match scope.as_value() {
-        Value::Object(m) => m
-            .iter()
-            .filter(|(_, v)| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        _ => Map::new(),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub async fn perform(
-    ctx: &RunContext,
-    step: &Step,
-    op: &OperatorStep,
-    phase: Phase,
-    scope: &mut Scope,
-    report: &mut StepReport,
-    mut record: OperatorReport,
-    start: Instant,
-) {
-    record.actor = "adapter".into();
-    let renderer = Renderer::global();
-    let mut params = Map::new();
-    for (name, node) in &op.params {
-        match renderer.render_node(node, scope.as_value()) {
-            Ok(v) => {
-                params.insert(name.clone(), v);
-            }
-            Err(e) => {
-                record.outcome = "failed".into();
-                report.operator = Some(record);
-                return fail(
-                    report,
-                    failure_at(
-                        &step.location,
-                        Some(node.pos),
-                        FailureCategory::Configuration,
-                        format!("params.{name}: {e}"),
-                    ),
-                );
-            }
-        }
-    }
-    if ctx.options.dry_run {
-        record.outcome = "skipped".into();
-        report.operator = Some(record);
-        report.status = Status::Skipped;
-        report.skip_reason = Some(format!(
-            "dry run: would ask the adapter to {} with {}",
-            op.action,
-            Value::Object(params)
-        ));
-        return;
-    }
-    let Some(command) = ctx.options.operator.adapter_command.as_deref() else {
-        record.outcome = "failed".into();
-        report.operator = Some(record);
-        return fail(
-            report,
-            failure_at(
-                &step.location,
-                None,
-                FailureCategory::Configuration,
-                "--client adapter needs --adapter CMD (the command that starts your harness)",
-            ),
-        );
-    };
-    if scope.adapter.is_none() {
-        match AdapterProcess::start(command) {
-            Ok(p) => scope.adapter = Some(p),
-            Err(message) => {
-                record.outcome = "failed".into();
-                record.message = Some(message.clone());
-                report.operator = Some(record);
-                return fail(
-                    report,
-                    failure_at(
-                        &step.location,
-                        None,
-                        FailureCategory::Configuration,
-                        message,
-                    ),
-                );
-            }
-        }
-    }
-
-    let mut request = Map::new();
-    request.insert("action".into(), json!(op.action));
-    request.insert("role".into(), json!("cashier"));
-    request.insert("params".into(), Value::Object(params));
-    request.insert("target".into(), target_object(ctx, scope));
-    request.insert("vars".into(), Value::Object(scalar_vars(scope)));
-
-    // In `finally` the run may already be cancelled, and clean-up must still happen.
-    let cancel = (phase != Phase::Finally).then(|| ctx.cancel.as_ref());
-    let result = match scope.adapter.as_mut() {
-        Some(adapter) => adapter.call(&op.action, request, op.timeout, cancel).await,
-        None => Err(CallError::Broken("the adapter is not running".into())),
-    };
-    record.wait_ms = start.elapsed().as_secs_f64() * 1000.0;
-
-    let answer = match result {
-        Ok(a) => a,
-        Err(CallError::Interrupted) => {
-            record.outcome = "interrupted".into();
-            report.operator = Some(record);
-            report.status = Status::Skipped;
-            report.skip_reason = Some(INTERRUPTED.into());
-            return;
-        }
-        Err(CallError::Timeout(message)) => {
-            record.outcome = "timeout".into();
-            record.message = Some(message.clone());
-            report.operator = Some(record);
-            return fail(
-                report,
-                failure_at(&step.location, None, FailureCategory::Operator, message),
-            );
-        }
-        Err(CallError::Broken(message)) => {
-            record.outcome = "failed".into();
-            record.message = Some(message.clone());
-            report.operator = Some(record);
-            return fail(
-                report,
-                failure_at(&step.location, None, FailureCategory::Operator, message),
-            );
-        }
-    };
-
-    record.message = answer.message.clone();
-    record.values = answer.values.clone();
-    match answer.outcome {
-        Outcome::Done => {
-            record.outcome = "done".into();
-            let missing: Vec<&str> = crate::scenario::catalogue::find(op.role, &op.action)
-                .map(|spec| {
-                    spec.returns
-                        .iter()
-                        .copied()
-                        .filter(|r| !answer.values.contains_key(*r))
-                        .collect()
-                })
-                .unwrap_or_default();
-            for (k, v) in answer.values {
-                scope.set(&k, v);
-            }
-            report.operator = Some(record);
-            if !missing.is_empty() {
-                fail(
-                    report,
-                    failure_at(
-                        &step.location,
-                        None,
-                        FailureCategory::Operator,
-                        format!(
-                            "the adapter answered {} done without {} in `values` (the catalogue says {} returns {})",
-                            op.action,
-                            missing.join(", "),
-                            op.action,
-                            missing.join(", ")
-                        ),
-                    ),
-                );
-            }
-        }
-        Outcome::Failed => {
-            record.outcome = "failed".into();
-            let message = format!(
-                "the client reported that {} failed: {}",
-                op.action,
-                answer
-                    .message
-                    .as_deref()
-                    .filter(|m| !m.trim().is_empty())
-                    .unwrap_or("the adapter said `failed` and gave no message")
-            );
-            report.operator = Some(record);
-            fail(
-                report,
-                failure_at(&step.location, None, FailureCategory::Operator, message),
-            );
-        }
-        Outcome::Skipped => {
-            record.outcome = "skipped".into();
-            report.operator = Some(record);
-            report.status = Status::Skipped;
-            report.skip_reason = Some(format!(
-                "the adapter skipped {}: {}",
-                op.action,
-                answer
-                    .message
-                    .as_deref()
-                    .filter(|m| !m.trim().is_empty())
-                    .unwrap_or("no reason given")
-            ));
-        }
     }
 }
 
