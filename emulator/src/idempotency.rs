@@ -4,9 +4,12 @@
 //! another endpoint, by another integrator or for another merchant is a different key.
 //! "Same request" [inferred]: the same endpoint and the same body after JSON normalization
 //! (key order and whitespace do not matter; a body that is not JSON compares byte for byte).
-//! The first response to reach the business logic is stored, whatever it was (200, or a 4xx
-//! such as 1301), and replayed verbatim to every retry; a different body gets 409/1306.
-//! Fault-injected 500s never reach this store, so a retry after one is processed normally.
+//! Only a successful creation (2xx) is stored, and replayed verbatim to every retry; a
+//! different body under a key that holds a success gets 409/1306. A request refused by a body
+//! or business rule (400, 403, 409 such as 1301) created nothing and binds nothing: a retry
+//! with the same key, after the client cleaned up, is processed anew (as Stripe does for
+//! requests that failed validation or conflicted). Fault-injected 500s never reach this store
+//! either, so a retry after one is processed normally.
 //!
 //! The store lives inside [`crate::state::Store`] and is only touched under its lock, with
 //! the look-up, the creation and the recording in one critical section: concurrent requests

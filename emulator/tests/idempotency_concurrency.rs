@@ -55,29 +55,37 @@ async fn same_key_different_request_is_1306() {
 }
 
 #[tokio::test]
-async fn a_stored_error_is_replayed_too() {
+async fn a_rejected_request_does_not_bind_its_key() {
     let c = Ctx::start().await;
     let (pos, _) = c.create_pos().await;
     let active = c.initiate_ok(&pos, 1.0).await;
     let body = json!({ "posId": pos, "orderId": "o-2", "amount": 10, "currencyCode": "DKK", "plannedCaptureDelay": "None" });
-    let first = c
-        .post_idem("/pos/v10/payments", "k-err", body.clone())
-        .await;
-    first.assert_error(409, "1301");
+    c.post_idem("/pos/v10/payments", "k-err", body.clone())
+        .await
+        .assert_error(409, "1301");
+    // A different body under the same key is not 1306: nothing is bound to the key yet.
+    let mut other = body.clone();
+    other["amount"] = json!(0);
+    c.post_idem("/pos/v10/payments", "k-err", other)
+        .await
+        .assert_error(400, "1102");
     c.post_empty(&format!("/pos/v10/payments/{active}/cancel"))
         .await
         .assert_ok();
+    let created = c
+        .post_idem("/pos/v10/payments", "k-err", body.clone())
+        .await;
+    created.assert_ok();
+    // Now the key holds a success: replayed, and 1306 for another body.
     let replay = c
         .post_idem("/pos/v10/payments", "k-err", body.clone())
         .await;
-    assert_eq!(
-        (replay.status, &replay.body),
-        (409, &first.body),
-        "the stored 1301 (same correlationId) is replayed"
-    );
-    c.post_idem("/pos/v10/payments", "k-new", body)
+    assert_eq!((replay.status, &replay.body), (200, &created.body));
+    let mut changed = body;
+    changed["amount"] = json!(11);
+    c.post_idem("/pos/v10/payments", "k-err", changed)
         .await
-        .assert_ok();
+        .assert_error(409, "1306");
 }
 
 #[tokio::test]

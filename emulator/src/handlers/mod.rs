@@ -162,7 +162,8 @@ fn plain(
 }
 
 /// The four creating operations, behind the idempotency store: look-up, creation and
-/// recording happen in one critical section of the store lock.
+/// recording happen in one critical section of the store lock. Only successful creations are
+/// recorded (see [`crate::idempotency`]).
 fn creating(
     app: &App,
     caller: &Caller,
@@ -194,15 +195,19 @@ fn creating(
                 _ => Err(ApiError::NotFound),
             };
             let reply = result.unwrap_or_else(|e| Reply::error(&e, req.route.op.flavour()));
-            store.idempotency.remember(
-                idem,
-                fp,
-                StoredResponse {
-                    status: reply.status,
-                    body: reply.body.clone(),
-                },
-                now,
-            );
+            // Only a creation binds the key: a request refused by a body or business rule
+            // created nothing, so a retry after the client fixed the cause is processed anew.
+            if reply.status.is_success() {
+                store.idempotency.remember(
+                    idem,
+                    fp,
+                    StoredResponse {
+                        status: reply.status,
+                        body: reply.body.clone(),
+                    },
+                    now,
+                );
+            }
             Ok(reply)
         }
     }
