@@ -3,6 +3,9 @@
 //! the last request and response.
 
 use crate::run::result::{Attempt, CaseReport, Failure, StepReport};
+use crate::scenario::error::render_snippet;
+use crate::scenario::yaml::Pos;
+use std::path::Path;
 
 /// The step whose failure decided the case (searching into fragments and automate steps).
 pub fn failing_step(steps: &[StepReport]) -> Option<&StepReport> {
@@ -16,6 +19,18 @@ pub fn failing_step(steps: &[StepReport]) -> Option<&StepReport> {
 
 pub fn location(f: &Failure) -> String {
     format!("{}:{}:{}", f.file, f.line, f.column)
+}
+
+/// The line of YAML that asked for what failed, with a caret under the failing key: the same
+/// excerpt load errors show. Empty when the file cannot be read (it moved since the run).
+pub fn source_excerpt(f: &Failure) -> String {
+    let Ok(source) = std::fs::read_to_string(&f.file) else {
+        return String::new();
+    };
+    let pos = Pos::new(f.line, f.column);
+    let rendered = render_snippet("", "", Path::new(&f.file), pos, Some(&source), None);
+    // Drop the headline and the `-->` line: the caller prints its own.
+    rendered.lines().skip(2).map(|l| format!("{l}\n")).collect()
 }
 
 /// Multi-line explanation of a case's failure.
@@ -36,6 +51,9 @@ pub fn failure_text(case: &CaseReport) -> String {
         out.push_str(&format!("  step: {step}\n"));
     }
     out.push_str(&format!("  at ({})\n", location(f)));
+    for line in source_excerpt(f).lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
     if let Some(e) = &f.expected {
         out.push_str(&format!("  expected: {e}\n"));
     }

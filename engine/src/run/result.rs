@@ -136,11 +136,64 @@ pub enum Phase {
     Finally,
 }
 
+/// What kind of step this was: the action's YAML key.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    Request,
+    Operator,
+    Exec,
+    Assert,
+    Wait,
+    Set,
+    Use,
+}
+
+impl StepKind {
+    pub fn of(action: &crate::scenario::model::Action) -> StepKind {
+        use crate::scenario::model::Action;
+        match action {
+            Action::Request(_) => StepKind::Request,
+            Action::Operator(_) => StepKind::Operator,
+            Action::Exec(_) => StepKind::Exec,
+            Action::Assert(_) => StepKind::Assert,
+            Action::Wait(_) => StepKind::Wait,
+            Action::Set(_) => StepKind::Set,
+            Action::Use(_) => StepKind::Use,
+        }
+    }
+}
+
+/// Why an HTTP attempt was made.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttemptKind {
+    /// The step's first sending.
+    Send,
+    /// The identical request sent again after a transport fault.
+    Retry,
+    /// One poll of a `poll:` step.
+    Poll,
+    /// `--dry-run`: rendered, not sent.
+    DryRun,
+}
+
+impl std::fmt::Display for AttemptKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AttemptKind::Send => "send",
+            AttemptKind::Retry => "retry",
+            AttemptKind::Poll => "poll",
+            AttemptKind::DryRun => "dry-run",
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepReport {
     pub name: String,
-    pub kind: String,
+    pub kind: StepKind,
     pub phase: Phase,
     pub file: String,
     pub line: u32,
@@ -165,8 +218,7 @@ pub struct StepReport {
 #[serde(rename_all = "camelCase")]
 pub struct Attempt {
     pub number: u32,
-    /// `send`, `retry` or `poll`.
-    pub kind: String,
+    pub kind: AttemptKind,
     pub started_at: String,
     pub duration_ms: f64,
     pub request: RequestRecord,

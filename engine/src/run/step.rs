@@ -3,8 +3,8 @@
 use super::error::{Ran, StepError, StepResult};
 use super::scope::Scope;
 use super::RunContext;
-use crate::run::result::{Failure, FailureCategory, Phase, Status, StepReport};
-use crate::scenario::model::{Action, Location, Step, WaitFor, WhenCondition};
+use crate::run::result::{Failure, FailureCategory, Phase, Status, StepKind, StepReport};
+use crate::scenario::model::{Action, Step, WaitFor, WhenCondition};
 use crate::template::Renderer;
 use std::future::Future;
 use std::pin::Pin;
@@ -50,7 +50,7 @@ pub fn run_steps<'a>(
 pub fn new_report(step: &Step, phase: Phase) -> StepReport {
     StepReport {
         name: step.name.clone(),
-        kind: step.action.kind().to_string(),
+        kind: StepKind::of(&step.action),
         phase,
         file: step.location.file.path.display().to_string(),
         line: step.location.pos.line,
@@ -71,27 +71,6 @@ pub fn skipped(step: &Step, phase: Phase, reason: &str) -> StepReport {
     r.status = Status::Skipped;
     r.skip_reason = Some(reason.to_string());
     r
-}
-
-/// A failure located at `location` (the step, or a matcher inside it).
-pub fn failure_at(
-    location: &Location,
-    pos: Option<crate::scenario::yaml::Pos>,
-    category: FailureCategory,
-    message: impl Into<String>,
-) -> Failure {
-    let pos = pos.unwrap_or(location.pos);
-    Failure {
-        category,
-        message: message.into(),
-        expected: None,
-        actual: None,
-        file: location.file.path.display().to_string(),
-        line: pos.line,
-        column: pos.col,
-        step: None,
-        evidence: vec![],
-    }
 }
 
 /// The first failure among `steps`, named after the step that failed (fragments, `automate`

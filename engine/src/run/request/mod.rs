@@ -15,7 +15,7 @@ use super::error::{Ran, StepResult};
 use super::scope::Scope;
 use super::RunContext;
 use crate::http::client::PreparedRequest;
-use crate::run::result::{Attempt, StepReport};
+use crate::run::result::{Attempt, AttemptKind, StepReport};
 use crate::scenario::model::{ClientMode, RequestStep, Step, WhenCondition};
 use serde_json::Value;
 
@@ -67,7 +67,7 @@ pub async fn run_request(
                 &prepared,
                 retry,
                 timeout,
-                "send",
+                AttemptKind::Send,
                 report,
             )
             .await
@@ -97,7 +97,7 @@ fn record_dry_run(
 ) {
     report.attempts.push(Attempt {
         number: 1,
-        kind: "dry-run".into(),
+        kind: AttemptKind::DryRun,
         started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         duration_ms: 0.0,
         request: crate::run::result::RequestRecord {

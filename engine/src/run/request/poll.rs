@@ -10,7 +10,7 @@ use crate::check::jsonpath::select;
 use crate::check::matcher::{compact, evaluate, CheckError};
 use crate::http::client::{Exchange, PreparedRequest, Response};
 use crate::run::error::StepError;
-use crate::run::result::StepReport;
+use crate::run::result::{AttemptKind, StepReport};
 use crate::run::scope::Scope;
 use crate::run::RunContext;
 use crate::scenario::model::{Poll, PollInterval, RequestStep};
@@ -41,7 +41,7 @@ pub async fn poll_until(
             prepared,
             retry,
             timeout,
-            "poll",
+            AttemptKind::Poll,
             report,
         )
         .await;

@@ -3,16 +3,21 @@
 
 use crate::http::client::{Exchange, PreparedRequest, TransportErrorKind};
 use crate::run::error::StepError;
-use crate::run::result::{Attempt, StepReport};
+use crate::run::result::{Attempt, AttemptKind, StepReport};
 use crate::run::RunContext;
 use crate::scenario::model::{Retry, RetryOn};
 use std::time::Duration;
 
 /// What one attempt looked like in the report.
-pub fn attempt_record(number: u32, kind: &str, ex: &Exchange, note: Option<String>) -> Attempt {
+pub fn attempt_record(
+    number: u32,
+    kind: AttemptKind,
+    ex: &Exchange,
+    note: Option<String>,
+) -> Attempt {
     Attempt {
         number,
-        kind: kind.to_string(),
+        kind,
         started_at: ex
             .started_at
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -60,7 +65,7 @@ pub async fn send_with_retry(
     prepared: &PreparedRequest,
     retry: Option<&Retry>,
     timeout: Duration,
-    kind: &str,
+    kind: AttemptKind,
     report: &mut StepReport,
 ) -> Exchange {
     let attempts = retry.map(|r| r.attempts).unwrap_or(1);
@@ -72,7 +77,7 @@ pub async fn send_with_retry(
             .and_then(|r| retryable(&ex, r))
             .filter(|_| n < attempts && !(interruptible && ctx.cancel.is_cancelled()));
         let number = report.attempts.len() as u32 + 1;
-        let this_kind = if n > 1 { "retry" } else { kind };
+        let this_kind = if n > 1 { AttemptKind::Retry } else { kind };
         report
             .attempts
             .push(attempt_record(number, this_kind, &ex, again.clone()));
