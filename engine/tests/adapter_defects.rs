@@ -4,11 +4,10 @@
 //! with a message that tells the integrator what their client did wrong. The all-pass run covers
 //! every case once; each defect run is filtered to the case the defect breaks.
 
-#[path = "support/adapter_run.rs"]
-mod adapter_run;
+mod support;
 
-use adapter_run::{repo_root, run, step, Run};
 use serde_json::Value;
+use support::{repo_root, run_env, step, Run};
 
 const HARNESS: &str = "python3 examples/adapter/harness.py";
 
@@ -31,7 +30,7 @@ fn run_adapter(filter: Option<&str>, defect: Option<&str>) -> Run {
     let envs: Vec<(&str, &str)> = defect
         .map(|d| vec![("POSCERT_ADAPTER_DEFECT", d)])
         .unwrap_or_default();
-    run(&args, &envs)
+    run_env(&repo_root(), &args, &envs)
 }
 
 /// Every operator step in a case's report, at any depth.
@@ -123,7 +122,7 @@ fn assert_defect_caught(
         "{defect}: the run must fail\n{}",
         r.output()
     );
-    let c = r.case(case_id);
+    let c = r.case_by_id(case_id);
     let f = &c["failure"];
     assert_eq!(f["category"], category, "{defect}: {c:#}");
     assert_eq!(f["step"], step_name, "{defect}: {f:#}");
@@ -221,7 +220,7 @@ fn not_cancelling_a_restricted_payment_fails_restrictions_case_1() {
 fn an_unknown_defect_name_is_a_harness_that_exits_saying_why() {
     let r = run_adapter(Some("^scenarios/onboarding/03-"), Some("typo"));
     assert_eq!(r.code, Some(1), "{}", r.output());
-    let f = &r.case("scenarios/onboarding/03-onboard-the-final-pos")["failure"];
+    let f = &r.case_by_id("scenarios/onboarding/03-onboard-the-final-pos")["failure"];
     assert_eq!(f["category"], "operator", "{f:#}");
     assert_eq!(
         f["message"],

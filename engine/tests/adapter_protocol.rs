@@ -5,13 +5,12 @@
 //! verdict and message in the JSON report, that the other cases were not dragged down, and that
 //! no harness process (nor a helper it started) outlived the run.
 
-#[path = "support/adapter_run.rs"]
-mod adapter_run;
+mod support;
 
-use adapter_run::{alive, recorded_pids, run, step, Run};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::OnceLock;
+use support::{alive, recorded_pids, repo_root, run_env, step, Run};
 
 /// Records its pid and every request line, then does what the case's `behaviour` var says.
 const FAKE_HARNESS: &str = r#"
@@ -157,7 +156,8 @@ fn fixture() -> &'static Fixture {
             dir.join("fake_harness.py").display(),
             dir.display()
         );
-        let run = run(
+        let run = run_env(
+            &repo_root(),
             &[
                 cases_dir.to_str().unwrap(),
                 "--client",
@@ -178,7 +178,7 @@ fn fixture() -> &'static Fixture {
 }
 
 fn case(name: &str) -> &'static Value {
-    fixture().run.case(&format!("cases/{name}"))
+    fixture().run.case_by_id(&format!("cases/{name}"))
 }
 
 /// The case failed with an operator error on the sale step, with this message.
@@ -303,8 +303,7 @@ fn requests_carry_params_target_and_scalar_vars() {
 #[test]
 fn every_request_line_matches_the_published_schema() {
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(adapter_run::repo_root().join("schemas/adapter.schema.json"))
-            .unwrap(),
+        &std::fs::read_to_string(repo_root().join("schemas/adapter.schema.json")).unwrap(),
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
@@ -334,8 +333,7 @@ fn the_schema_lists_the_catalogue_actions_and_their_params() {
     use poscert_engine::scenario::catalogue::CATALOGUE;
     use poscert_engine::scenario::model::Role;
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(adapter_run::repo_root().join("schemas/adapter.schema.json"))
-            .unwrap(),
+        &std::fs::read_to_string(repo_root().join("schemas/adapter.schema.json")).unwrap(),
     )
     .unwrap();
     let cashier: Vec<_> = CATALOGUE
@@ -522,7 +520,7 @@ fn ctrl_c_while_waiting_on_a_harness_ends_the_run_and_the_harness() {
         dir.join("fake_harness.py").display(),
         dir.display()
     );
-    let mut child = adapter_run::engine()
+    let mut child = support::engine(&repo_root())
         .arg(dir.join("cases"))
         .args(["--client", "adapter", "--adapter", &command])
         .arg("--report-json")
@@ -576,7 +574,7 @@ fn a_second_ctrl_c_quits_at_once_and_still_stops_the_harness() {
         dir.join("fake_harness.py").display(),
         dir.display()
     );
-    let mut child = adapter_run::engine()
+    let mut child = support::engine(&repo_root())
         .arg(dir.join("cases"))
         .args(["--client", "adapter", "--adapter", &command])
         .stdout(std::process::Stdio::null())

@@ -4,43 +4,12 @@
 //! step with its reason and `file:line`, and leaves the ledger exactly as it was; a partial
 //! selection or a run without poscert.yaml certifies nothing and says why.
 
+mod support;
+
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_poscert-engine");
-
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn all(&self) -> String {
-        format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
-    }
-}
-
-fn engine(dir: &Path, args: &[&str]) -> Out {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("POSCERT_") {
-            cmd.env_remove(k);
-        }
-    }
-    let out = cmd.output().expect("run poscert-engine");
-    Out {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use support::run_plain;
 
 const CONFIG: &str = "identity:
   systemName: Acme POS
@@ -147,8 +116,8 @@ fn certificate_validator() -> jsonschema::Validator {
 fn a_passing_run_writes_a_certificate_and_a_ledger_entry() {
     let dir = project(Some(CONFIG));
     let p = dir.path();
-    let out = engine(p, &["cases"]);
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    let out = run_plain(p, &["cases"]);
+    assert_eq!(out.code, Some(0), "{}", out.output());
 
     let jsons = files_in(&p.join("out/certs"), ".json");
     let mds = files_in(&p.join("out/certs"), ".md");
@@ -162,7 +131,7 @@ fn a_passing_run_writes_a_certificate_and_a_ledger_entry() {
             name.replace(".json", ".md")
         )),
         "{}",
-        out.all()
+        out.output()
     );
 
     // The JSON is what the schema says.
@@ -277,25 +246,25 @@ fn a_passing_run_writes_a_certificate_and_a_ledger_entry() {
     );
 
     // A second passing run adds a second certificate and a second entry; the first stays.
-    let out = engine(p, &["cases"]);
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    let out = run_plain(p, &["cases"]);
+    assert_eq!(out.code, Some(0), "{}", out.output());
     assert_eq!(files_in(&p.join("out/certs"), ".json").len(), 2);
     let ledger = read_json(&p.join("state/ledger.json"));
     assert_eq!(ledger["entries"].as_array().unwrap().len(), 2);
     assert_eq!(ledger["entries"][0], *e);
 
     // `status` counts none of it: emulator runs are rehearsals.
-    let out = engine(p, &["status"]);
-    assert_eq!(out.code, Some(1), "{}", out.all());
+    let out = run_plain(p, &["status"]);
+    assert_eq!(out.code, Some(1), "{}", out.output());
     assert!(
         out.stdout.contains("0 certifications, 2 rehearsals"),
         "{}",
-        out.all()
+        out.output()
     );
     assert!(
         out.stdout.contains("rehearsals do not count"),
         "{}",
-        out.all()
+        out.output()
     );
 }
 
@@ -303,18 +272,18 @@ fn a_passing_run_writes_a_certificate_and_a_ledger_entry() {
 fn a_failing_run_writes_a_failure_report_and_keeps_the_ledger() {
     let dir = project(Some(CONFIG));
     let p = dir.path();
-    let out = engine(p, &["cases"]);
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    let out = run_plain(p, &["cases"]);
+    assert_eq!(out.code, Some(0), "{}", out.output());
     let ledger_before = std::fs::read(p.join("state/ledger.json")).unwrap();
 
     std::fs::write(p.join("cases/onboarding/03-fails.yaml"), FAILING_CASE).unwrap();
-    let out = engine(p, &["cases"]);
-    assert_eq!(out.code, Some(1), "{}", out.all());
+    let out = run_plain(p, &["cases"]);
+    assert_eq!(out.code, Some(1), "{}", out.output());
     assert!(
         out.stdout
             .contains("failure report: out/certs/failure-report.md"),
         "{}",
-        out.all()
+        out.output()
     );
     // No new certificate, and the earlier certification is still in the ledger, byte for byte.
     assert_eq!(
@@ -377,8 +346,8 @@ fn a_failing_run_writes_a_failure_report_and_keeps_the_ledger() {
         "name: Broken\nfeature: onboarding\nstepz: []\n",
     )
     .unwrap();
-    let out = engine(p, &["cases"]);
-    assert_eq!(out.code, Some(2), "{}", out.all());
+    let out = run_plain(p, &["cases"]);
+    assert_eq!(out.code, Some(2), "{}", out.output());
     let report = read_json(&p.join("out/certs/failure-report.json"));
     assert_eq!(
         report["loadErrors"][0]["file"],
@@ -395,12 +364,12 @@ fn a_failing_run_writes_a_failure_report_and_keeps_the_ledger() {
 fn a_partial_selection_passes_but_certifies_nothing() {
     let dir = project(Some(CONFIG));
     let p = dir.path();
-    let out = engine(p, &["cases", "--filter", "01-store"]);
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    let out = run_plain(p, &["cases", "--filter", "01-store"]);
+    assert_eq!(out.code, Some(0), "{}", out.output());
     assert!(
         out.stdout.contains("certificate: none (only 1 of 2 cases of `onboarding` ran (--tag or --filter left the others out)"),
         "{}",
-        out.all()
+        out.output()
     );
     // Onboarding is mandatory: a payments case alone certifies nothing either.
     std::fs::create_dir_all(p.join("more")).unwrap();
@@ -411,13 +380,13 @@ fn a_partial_selection_passes_but_certifies_nothing() {
     .unwrap();
     std::fs::create_dir_all(p.join("more/fragments")).unwrap();
     std::fs::write(p.join("more/fragments/find-store.yaml"), FRAGMENT).unwrap();
-    let out = engine(p, &["more"]);
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    let out = run_plain(p, &["more"]);
+    assert_eq!(out.code, Some(0), "{}", out.output());
     assert!(
         out.stdout
             .contains("certificate: none (onboarding is mandatory in every certification"),
         "{}",
-        out.all()
+        out.output()
     );
     assert!(!p.join("out").exists(), "a certificate was written");
     assert!(!p.join("state").exists(), "the ledger was touched");
@@ -428,12 +397,12 @@ fn without_poscert_yaml_nothing_is_written_and_defaults_apply_with_one() {
     // A newcomer's run: no identity, so no certificate, and no files left behind.
     let dir = project(None);
     let p = dir.path();
-    let out = engine(p, &["cases"]);
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    let out = run_plain(p, &["cases"]);
+    assert_eq!(out.code, Some(0), "{}", out.output());
     assert!(
         out.stdout.contains("certificate: none (no poscert.yaml"),
         "{}",
-        out.all()
+        out.output()
     );
     assert!(!p.join("reports").exists() && !p.join(".poscert").exists());
 
@@ -443,8 +412,8 @@ fn without_poscert_yaml_nothing_is_written_and_defaults_apply_with_one() {
         "identity:\n  systemName: Acme POS\n  version: 1.0.0\n",
     )
     .unwrap();
-    let out = engine(p, &["cases"]);
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    let out = run_plain(p, &["cases"]);
+    assert_eq!(out.code, Some(0), "{}", out.output());
     assert_eq!(files_in(&p.join("reports"), ".md").len(), 1);
     assert_eq!(
         read_json(&p.join(".poscert/ledger.json"))["entries"]
@@ -453,11 +422,11 @@ fn without_poscert_yaml_nothing_is_written_and_defaults_apply_with_one() {
             .len(),
         1
     );
-    let out = engine(
+    let out = run_plain(
         p,
         &["cases", "--ledger", "elsewhere.json", "--report-dir", "r2"],
     );
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(out.code, Some(0), "{}", out.output());
     assert_eq!(
         files_in(&p.join("r2"), ".md").len(),
         1,
@@ -486,12 +455,12 @@ fn a_ledger_that_cannot_be_read_is_never_overwritten() {
     let p = dir.path();
     std::fs::create_dir_all(p.join("state")).unwrap();
     std::fs::write(p.join("state/ledger.json"), "{ \"entries\": [ oops").unwrap();
-    let out = engine(p, &["cases"]);
-    assert_eq!(out.code, Some(2), "{}", out.all());
+    let out = run_plain(p, &["cases"]);
+    assert_eq!(out.code, Some(2), "{}", out.output());
     assert!(
         out.stderr.contains("state/ledger.json:1:") && out.stderr.contains("never overwritten"),
         "{}",
-        out.all()
+        out.output()
     );
     assert_eq!(
         std::fs::read_to_string(p.join("state/ledger.json")).unwrap(),

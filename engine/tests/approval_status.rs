@@ -6,39 +6,12 @@
 //! The ledgers are written by hand here: a real certification needs MobilePay's sandbox, which
 //! this machine cannot reach (the sandbox run itself is in sandbox_target.rs).
 
+mod support;
+
 use serde_json::{json, Value};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use support::{run_plain, Run};
 
-const BIN: &str = env!("CARGO_BIN_EXE_poscert-engine");
 const PRODUCTION_ID: &str = "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9";
-
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn all(&self) -> String {
-        format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
-    }
-}
-
-fn engine(dir: &Path, args: &[&str]) -> Out {
-    let out = Command::new(BIN)
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run poscert-engine");
-    Out {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 fn entry(version: &str, features: &[&str], kind: &str, production: &str) -> Value {
     let mut e = json!({
@@ -90,114 +63,118 @@ fn project(version: &str) -> tempfile::TempDir {
 }
 
 /// The verdict line of a feature, e.g. `payments   certification required: ...`.
-fn feature_line<'a>(out: &'a Out, feature: &str) -> &'a str {
+fn feature_line<'a>(out: &'a Run, feature: &str) -> &'a str {
     out.stdout
         .lines()
         .find(|l| l.trim_start().starts_with(&format!("{feature} ")))
-        .unwrap_or_else(|| panic!("no line for {feature} in\n{}", out.all()))
+        .unwrap_or_else(|| panic!("no line for {feature} in\n{}", out.output()))
 }
 
 #[test]
 fn a_major_bump_requires_a_certification() {
     let dir = project("3.0.0");
-    let out = engine(dir.path(), &["status"]);
-    assert_eq!(out.code, Some(1), "{}", out.all());
+    let out = run_plain(dir.path(), &["status"]);
+    assert_eq!(out.code, Some(1), "{}", out.output());
     assert!(
         feature_line(&out, "payments")
             .contains("certification required: the Major version changed since 2.1.0"),
         "{}",
-        out.all()
+        out.output()
     );
     assert!(
         out.stdout.contains("Verdict: certification required"),
         "{}",
-        out.all()
+        out.output()
     );
     // The other client's 9.9.9 is not ours.
-    assert!(!out.stdout.contains("9.9.9"), "{}", out.all());
+    assert!(!out.stdout.contains("9.9.9"), "{}", out.output());
 }
 
 #[test]
 fn a_minor_bump_requires_a_certification_even_after_a_rehearsal() {
     let dir = project("2.2.0");
-    let out = engine(dir.path(), &["status"]);
-    assert_eq!(out.code, Some(1), "{}", out.all());
+    let out = run_plain(dir.path(), &["status"]);
+    assert_eq!(out.code, Some(1), "{}", out.output());
     let line = feature_line(&out, "payments");
     assert!(
         line.contains("certification required: the Minor version changed since 2.1.0"),
         "{}",
-        out.all()
+        out.output()
     );
     assert!(
         line.contains("a rehearsal of this version passed; rehearsals do not count"),
         "{}",
-        out.all()
+        out.output()
     );
     assert!(
         out.stdout.contains("1 certification, 1 rehearsal"),
         "{}",
-        out.all()
+        out.output()
     );
 }
 
 #[test]
 fn a_build_bump_recommends_a_certification_and_same_version_is_certified() {
     let dir = project("2.1.7");
-    let out = engine(dir.path(), &["status"]);
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    let out = run_plain(dir.path(), &["status"]);
+    assert_eq!(out.code, Some(0), "{}", out.output());
     assert!(
         feature_line(&out, "payments")
             .contains("certification recommended: only the Build part changed since 2.1.0"),
         "{}",
-        out.all()
+        out.output()
     );
     assert!(
         out.stdout.contains("Verdict: certification recommended"),
         "{}",
-        out.all()
+        out.output()
     );
 
     // --client-version wins over poscert.yaml.
-    let out = engine(dir.path(), &["status", "--client-version", "2.1.0"]);
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    let out = run_plain(dir.path(), &["status", "--client-version", "2.1.0"]);
+    assert_eq!(out.code, Some(0), "{}", out.output());
     assert!(
         feature_line(&out, "onboarding").contains("2.1.0 is certified"),
         "{}",
-        out.all()
+        out.output()
     );
     assert!(
         feature_line(&out, "payments").contains("2.1.0 is certified"),
         "{}",
-        out.all()
+        out.output()
     );
-    assert!(out.stdout.contains("Verdict: certified"), "{}", out.all());
+    assert!(
+        out.stdout.contains("Verdict: certified"),
+        "{}",
+        out.output()
+    );
 }
 
 #[test]
 fn a_feature_never_certified_is_required_whatever_the_version() {
     let dir = project("2.1.0");
-    let out = engine(dir.path(), &["status", "--feature", "refunds"]);
-    assert_eq!(out.code, Some(1), "{}", out.all());
+    let out = run_plain(dir.path(), &["status", "--feature", "refunds"]);
+    assert_eq!(out.code, Some(1), "{}", out.output());
     assert!(
         feature_line(&out, "refunds")
             .contains("certification required: no certification of this feature is recorded"),
         "{}",
-        out.all()
+        out.output()
     );
     assert!(
         feature_line(&out, "onboarding").contains("is certified"),
         "{}",
-        out.all()
+        out.output()
     );
 }
 
 #[test]
 fn json_output_for_scripts() {
     let dir = project("2.1.3");
-    let out = engine(dir.path(), &["status", "--json"]);
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    let out = run_plain(dir.path(), &["status", "--json"]);
+    assert_eq!(out.code, Some(0), "{}", out.output());
     let v: Value =
-        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{}", out.all()));
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{}", out.output()));
     assert_eq!(v["version"], "2.1.3");
     assert_eq!(v["verdict"], "recommended");
     assert_eq!(v["features"][1]["feature"], "payments");
@@ -210,40 +187,40 @@ fn json_output_for_scripts() {
 #[test]
 fn bad_input_is_exit_2() {
     let dir = project("2.1.0");
-    let out = engine(dir.path(), &["status", "--client-version", "2.1"]);
-    assert_eq!(out.code, Some(2), "{}", out.all());
+    let out = run_plain(dir.path(), &["status", "--client-version", "2.1"]);
+    assert_eq!(out.code, Some(2), "{}", out.output());
     assert!(
         out.stderr.contains("is not Major.Minor.Build"),
         "{}",
-        out.all()
+        out.output()
     );
-    let out = engine(dir.path(), &["status", "--feature", "loyalty"]);
-    assert_eq!(out.code, Some(2), "{}", out.all());
+    let out = run_plain(dir.path(), &["status", "--feature", "loyalty"]);
+    assert_eq!(out.code, Some(2), "{}", out.output());
     assert!(
         out.stderr.contains("unknown feature `loyalty`"),
         "{}",
-        out.all()
+        out.output()
     );
     std::fs::write(
         dir.path().join("broken.json"),
         "{\"schemaVersion\": 1, \"entries\": [1]}",
     )
     .unwrap();
-    let out = engine(dir.path(), &["status", "--ledger", "broken.json"]);
-    assert_eq!(out.code, Some(2), "{}", out.all());
-    assert!(out.stderr.contains("broken.json:1:"), "{}", out.all());
+    let out = run_plain(dir.path(), &["status", "--ledger", "broken.json"]);
+    assert_eq!(out.code, Some(2), "{}", out.output());
+    assert!(out.stderr.contains("broken.json:1:"), "{}", out.output());
     // No poscert.yaml and no --client-version: which version?
     let empty = tempfile::tempdir().unwrap();
-    let out = engine(empty.path(), &["status"]);
-    assert_eq!(out.code, Some(2), "{}", out.all());
-    assert!(out.stderr.contains("which version?"), "{}", out.all());
+    let out = run_plain(empty.path(), &["status"]);
+    assert_eq!(out.code, Some(2), "{}", out.output());
+    assert!(out.stderr.contains("which version?"), "{}", out.output());
     // No ledger yet: nothing is certified.
-    let out = engine(empty.path(), &["status", "--client-version", "1.0.0"]);
-    assert_eq!(out.code, Some(1), "{}", out.all());
+    let out = run_plain(empty.path(), &["status", "--client-version", "1.0.0"]);
+    assert_eq!(out.code, Some(1), "{}", out.output());
     assert!(
         out.stdout
             .contains("Certified versions (MobilePay's sandbox, your client):\n  none"),
         "{}",
-        out.all()
+        out.output()
     );
 }

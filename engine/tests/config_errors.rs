@@ -3,53 +3,18 @@
 //! appears in the output; command-line flags win over the file; and `schemas/config.schema.json`
 //! describes exactly what the loader accepts (same keys, the annotated example valid for both).
 
+mod support;
+
 use jsonschema::Validator;
 use poscert_engine::config;
 use poscert_engine::scenario::yaml;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_poscert-engine");
+use support::{run_plain_env, Run};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn all(&self) -> String {
-        format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
-    }
-}
-
-/// The real binary in `dir`, with no credentials inherited from whoever runs the tests.
-fn engine(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("POSCERT_") || k.starts_with("ACME_") {
-            cmd.env_remove(k);
-        }
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run poscert-engine");
-    Out {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 const CASE: &str = r#"name: Find the certification store
@@ -84,20 +49,20 @@ fn project(config: Option<&str>) -> tempfile::TempDir {
 }
 
 /// Exit 2, nothing ran, and stderr names `file:line:col` and says `what`.
-fn assert_config_error(out: &Out, location: &str, what: &[&str]) {
-    assert_eq!(out.code, Some(2), "{}", out.all());
+fn assert_config_error(out: &Run, location: &str, what: &[&str]) {
+    assert_eq!(out.code, Some(2), "{}", out.output());
     assert!(
         out.stderr.contains(&format!("--> {location}")),
         "no `--> {location}` in\n{}",
-        out.all()
+        out.output()
     );
     for w in what {
-        assert!(out.stderr.contains(w), "no `{w}` in\n{}", out.all());
+        assert!(out.stderr.contains(w), "no `{w}` in\n{}", out.output());
     }
     assert!(
         !out.stdout.contains("PASS") && !out.stdout.contains("cases against"),
         "the run started despite the error:\n{}",
-        out.all()
+        out.output()
     );
 }
 
@@ -106,7 +71,7 @@ const GOOD: &str = "identity:\n  systemName: Acme POS\n  version: 2.1.0\n";
 #[test]
 fn a_missing_config_file_is_exit_2_naming_it() {
     let dir = project(None);
-    let out = engine(dir.path(), &["cases", "--config", "conf/poscert.yaml"], &[]);
+    let out = run_plain_env(dir.path(), &["cases", "--config", "conf/poscert.yaml"], &[]);
     assert_config_error(
         &out,
         "conf/poscert.yaml:1:1",
@@ -119,7 +84,7 @@ fn an_unknown_key_points_at_it_and_suggests_the_right_one() {
     let dir = project(Some(
         "identity:\n  systemName: Acme POS\n  verison: 2.1.0\n",
     ));
-    let out = engine(dir.path(), &["cases"], &[]);
+    let out = run_plain_env(dir.path(), &["cases"], &[]);
     assert_config_error(
         &out,
         "poscert.yaml:3:3",
@@ -127,7 +92,7 @@ fn an_unknown_key_points_at_it_and_suggests_the_right_one() {
     );
     // Nested objects too, with the line quoted under the error.
     let dir = project(Some(&format!("{GOOD}reports:\n  ledgr: x.json\n")));
-    let out = engine(dir.path(), &["cases"], &[]);
+    let out = run_plain_env(dir.path(), &["cases"], &[]);
     assert_config_error(
         &out,
         "poscert.yaml:5:3",
@@ -145,7 +110,7 @@ fn a_bad_version_says_what_is_wrong_with_it() {
         let dir = project(Some(&format!(
             "identity:\n  systemName: Acme POS\n  version: {version}\n"
         )));
-        let out = engine(dir.path(), &["cases"], &[]);
+        let out = run_plain_env(dir.path(), &["cases"], &[]);
         assert_config_error(
             &out,
             "poscert.yaml:3:12",
@@ -154,13 +119,13 @@ fn a_bad_version_says_what_is_wrong_with_it() {
     }
     // The same rule for the command line.
     let dir = project(Some(GOOD));
-    let out = engine(dir.path(), &["cases", "--client-version", "3.1"], &[]);
-    assert_eq!(out.code, Some(2), "{}", out.all());
+    let out = run_plain_env(dir.path(), &["cases", "--client-version", "3.1"], &[]);
+    assert_eq!(out.code, Some(2), "{}", out.output());
     assert!(
         out.stderr
             .contains("--client-version `3.1` is not Major.Minor.Build"),
         "{}",
-        out.all()
+        out.output()
     );
 }
 
@@ -168,23 +133,23 @@ fn a_bad_version_says_what_is_wrong_with_it() {
 #[test]
 fn validate_checks_the_config_file_as_well() {
     let dir = project(Some(GOOD));
-    let out = engine(dir.path(), &["validate", "cases"], &[]);
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    let out = run_plain_env(dir.path(), &["validate", "cases"], &[]);
+    assert_eq!(out.code, Some(0), "{}", out.output());
     assert!(
         out.stdout.contains("poscert.yaml: Acme POS 2.1.0"),
         "{}",
-        out.all()
+        out.output()
     );
     let dir = project(Some("identity:\n  systemName: Acme POS\n  version: 2.1\n"));
-    let out = engine(dir.path(), &["validate", "cases"], &[]);
-    assert_eq!(out.code, Some(2), "{}", out.all());
+    let out = run_plain_env(dir.path(), &["validate", "cases"], &[]);
+    assert_eq!(out.code, Some(2), "{}", out.output());
     assert!(
         out.stderr.contains("--> poscert.yaml:3:12"),
         "{}",
-        out.all()
+        out.output()
     );
     // The cases were still checked: one mistake does not hide the others.
-    assert!(out.stdout.contains("1 cases"), "{}", out.all());
+    assert!(out.stdout.contains("1 cases"), "{}", out.output());
 }
 
 #[test]
@@ -203,26 +168,26 @@ fn an_inline_secret_is_refused_without_being_printed() {
         ),
     ] {
         let dir = project(Some(&yaml));
-        let out = engine(dir.path(), &["cases"], &[]);
+        let out = run_plain_env(dir.path(), &["cases"], &[]);
         assert_config_error(
             &out,
             location,
             &["holds a secret", "poscert.yaml is meant to be committed", variable, "secretsFile"],
         );
-        assert!(!out.all().contains(secret), "the secret was printed:\n{}", out.all());
-        assert!(!out.all().contains("s3cr3t"), "part of the secret was printed:\n{}", out.all());
+        assert!(!out.output().contains(secret), "the secret was printed:\n{}", out.output());
+        assert!(!out.output().contains("s3cr3t"), "part of the secret was printed:\n{}", out.output());
     }
     // A secret pasted where a variable *name* belongs is refused, and not echoed either.
     let dir = project(Some(&format!(
         "{GOOD}credentials:\n  clientSecretEnv: \"{secret}!\"\n"
     )));
-    let out = engine(dir.path(), &["cases"], &[]);
+    let out = run_plain_env(dir.path(), &["cases"], &[]);
     assert_config_error(
         &out,
         "poscert.yaml:5:20",
         &["not an environment variable name"],
     );
-    assert!(!out.all().contains("s3cr3t"), "{}", out.all());
+    assert!(!out.output().contains("s3cr3t"), "{}", out.output());
 }
 
 #[test]
@@ -230,7 +195,7 @@ fn a_missing_credential_variable_is_named_with_where_it_is_configured() {
     let dir = project(Some(&format!(
         "{GOOD}target: sandbox\ncredentials:\n  clientSecretEnv: ACME_POS_SECRET\n"
     )));
-    let out = engine(dir.path(), &["cases"], &[]);
+    let out = run_plain_env(dir.path(), &["cases"], &[]);
     assert_config_error(
         &out,
         "poscert.yaml:6:20",
@@ -240,7 +205,7 @@ fn a_missing_credential_variable_is_named_with_where_it_is_configured() {
         ],
     );
     // Half a pair: the missing half is named.
-    let out = engine(dir.path(), &["cases"], &[("POSCERT_CLIENT_ID", "acme")]);
+    let out = run_plain_env(dir.path(), &["cases"], &[("POSCERT_CLIENT_ID", "acme")]);
     assert_config_error(
         &out,
         "poscert.yaml:6:20",
@@ -254,7 +219,7 @@ fn a_missing_credential_variable_is_named_with_where_it_is_configured() {
         "name: Customer\nfeature: onboarding\nsteps:\n  - name: Customer checks in\n    operator:\n      role: customer\n      action: check-in\n      params: { beaconId: x, phoneNumber: \"+4520031801\" }\n",
     )
     .unwrap();
-    let out = engine(
+    let out = run_plain_env(
         dir.path(),
         &["cases"],
         &[
@@ -262,13 +227,13 @@ fn a_missing_credential_variable_is_named_with_where_it_is_configured() {
             ("POSCERT_CLIENT_SECRET", "acme-secret"),
         ],
     );
-    assert_eq!(out.code, Some(2), "{}", out.all());
+    assert_eq!(out.code, Some(2), "{}", out.output());
     assert!(
         out.stderr.contains(
             "needs the user-simulation credentials (your developer-portal app's client id and secret"
         ) && out.stderr.contains("POSCERT_SIMULATION_CLIENT_ID and POSCERT_SIMULATION_CLIENT_SECRET"),
         "{}",
-        out.all()
+        out.output()
     );
 }
 
@@ -285,37 +250,45 @@ fn credentials_come_from_the_secrets_file_when_the_environment_has_none() {
         "clientId: acme-from-file\nclientSecret: file-secret-4d2e9b\n",
     )
     .unwrap();
-    let out = engine(
+    let out = run_plain_env(
         dir.path(),
         &["cases", "--filter", "store", "--timeout", "2s"],
         &[],
     );
-    assert_eq!(out.code, Some(1), "{}", out.all());
+    assert_eq!(out.code, Some(1), "{}", out.output());
     assert!(
         out.stdout.contains("token endpoint unreachable"),
         "{}",
-        out.all()
+        out.output()
     );
-    assert!(!out.all().contains("file-secret-4d2e9b"), "{}", out.all());
+    assert!(
+        !out.output().contains("file-secret-4d2e9b"),
+        "{}",
+        out.output()
+    );
     // An unknown key in the secrets file is reported by position, its text never quoted.
     std::fs::write(
         dir.path().join("private/secrets.yaml"),
         "clientId: acme\nclient_secret: file-secret-4d2e9b\n",
     )
     .unwrap();
-    let out = engine(dir.path(), &["cases"], &[]);
-    assert_eq!(out.code, Some(2), "{}", out.all());
+    let out = run_plain_env(dir.path(), &["cases"], &[]);
+    assert_eq!(out.code, Some(2), "{}", out.output());
     assert!(
         out.stderr.contains("--> private/secrets.yaml:2:1"),
         "{}",
-        out.all()
+        out.output()
     );
     assert!(
         out.stderr.contains("unknown key `client_secret`"),
         "{}",
-        out.all()
+        out.output()
     );
-    assert!(!out.all().contains("file-secret-4d2e9b"), "{}", out.all());
+    assert!(
+        !out.output().contains("file-secret-4d2e9b"),
+        "{}",
+        out.output()
+    );
 }
 
 #[test]
@@ -323,7 +296,7 @@ fn command_line_flags_win_over_the_file() {
     // The file says sandbox (without credentials, which would be exit 2) and version 3.4.5.
     let config = "identity:\n  systemName: Acme POS\n  version: 3.4.5\ntarget: sandbox\n";
     let dir = project(Some(config));
-    let out = engine(
+    let out = run_plain_env(
         dir.path(),
         &[
             "cases",
@@ -334,9 +307,9 @@ fn command_line_flags_win_over_the_file() {
         ],
         &[],
     );
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(out.code, Some(0), "{}", out.output());
     // --client-version beats identity.version in the header the emulator saw.
-    let out = engine(
+    let out = run_plain_env(
         dir.path(),
         &[
             "cases",
@@ -351,7 +324,7 @@ fn command_line_flags_win_over_the_file() {
         ],
         &[],
     );
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(out.code, Some(0), "{}", out.output());
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap())
             .unwrap();
@@ -361,7 +334,7 @@ fn command_line_flags_win_over_the_file() {
     let dir = project(Some(
         "identity:\n  systemName: Acme POS\n  version: 3.4.5\ntarget: staging\n",
     ));
-    let out = engine(dir.path(), &["cases"], &[]);
+    let out = run_plain_env(dir.path(), &["cases"], &[]);
     assert_config_error(&out, "poscert.yaml:4:9", &["unknown target `staging`"]);
 }
 
@@ -371,13 +344,13 @@ fn a_named_target_is_a_base_url() {
     let dir = project(Some(&format!(
         "{GOOD}target: staging\ntargets:\n  staging: {{ url: 'http://127.0.0.1:9' }}\n"
     )));
-    let out = engine(dir.path(), &["cases", "--dry-run"], &[]);
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    let out = run_plain_env(dir.path(), &["cases", "--dry-run"], &[]);
+    assert_eq!(out.code, Some(0), "{}", out.output());
     assert!(
         out.stdout
             .contains("GET http://127.0.0.1:9/pos/v10/stores?"),
         "{}",
-        out.all()
+        out.output()
     );
 }
 

@@ -4,7 +4,6 @@
 //! `file:line:col` and a one-line reason, the run must exit 2 without a panic, and the good case
 //! must still run and pass.
 
-#[path = "fixtures/support.rs"]
 mod support;
 
 use std::collections::BTreeMap;

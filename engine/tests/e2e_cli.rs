@@ -2,7 +2,6 @@
 //! `--dry-run`, the `validate` and `list` subcommands, and exit codes 0, 1 and 2 (130 is in
 //! interrupt.rs). Cases are in `fixtures/cli/` (Alpha smoke, Beta slow, Gamma refund).
 
-#[path = "fixtures/support.rs"]
 mod support;
 
 use support::{fixtures, record, run, run_plain, Log, Run, TestServer};
@@ -303,4 +302,37 @@ fn help_documents_the_exit_codes() {
             r.stdout
         );
     }
+}
+
+/// Every `POSCERT_*` variable the engine or the example harness reads is cleared for the tests,
+/// so a developer's credentials or defect switch never change what a test sees.
+#[test]
+fn every_poscert_variable_the_engine_reads_is_cleared_for_tests() {
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("a source folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "py") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    sources(&support::repo_root().join("engine/src"), &mut files);
+    sources(&support::repo_root().join("examples/adapter"), &mut files);
+    let name = regex::Regex::new(r"\bPOSCERT_[A-Z][A-Z_]*[A-Z]\b").unwrap();
+    let mut missing = std::collections::BTreeSet::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        for found in name.find_iter(&text) {
+            if !support::CLEARED_ENV.contains(&found.as_str()) {
+                missing.insert(format!("{} (in {})", found.as_str(), file.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "add these to CLEARED_ENV in engine/tests/support/mod.rs: {missing:?}"
+    );
 }

@@ -3,7 +3,6 @@
 //! `steps`, `finally` always runs (every clean-up step, even after a failing one), and a `setup`
 //! failure is an error rather than a verdict on the client.
 
-#[path = "fixtures/support.rs"]
 mod support;
 
 use serde_json::Value;

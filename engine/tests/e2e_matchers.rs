@@ -3,7 +3,6 @@
 //! it holds, and `fail-<matcher>.yaml` makes each one fail. A failure must say what was
 //! expected, what came, and where the matcher is written.
 
-#[path = "fixtures/support.rs"]
 mod support;
 
 use axum::routing::get;

@@ -5,7 +5,6 @@
 //! with the same idempotency key, only on timeout/connection/5xx, never on 4xx), captures of
 //! every source including `secret: true`, and how query, headers and bodies are sent.
 
-#[path = "fixtures/support.rs"]
 mod support;
 
 use axum::body::Body;

@@ -3,7 +3,6 @@
 //! test checks the verdict and what a user reads about it (step, file:line:col, expected vs
 //! actual, category) in the JSON report and on the console.
 
-#[path = "fixtures/support.rs"]
 mod support;
 
 use serde_json::Value;

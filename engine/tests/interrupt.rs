@@ -4,7 +4,6 @@
 //! file), report the case that had not started as skipped, write the JSON and JUnit reports marked
 //! interrupted, and exit 130.
 
-#[path = "fixtures/support.rs"]
 mod support;
 
 use serde_json::Value;

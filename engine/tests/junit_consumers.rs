@@ -5,7 +5,6 @@
 //! timestamp on suites, run properties (target, client mode), and a redacted `system-out`. Both
 //! `--junit-granularity case` and `step`.
 
-#[path = "fixtures/support.rs"]
 mod support;
 
 use junit_parser::{TestCase, TestStatus, TestSuite, TestSuites};

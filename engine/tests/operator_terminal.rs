@@ -2,12 +2,14 @@
 //! emulator), driven the way a person would: read the screen, type, press keys, press Ctrl-C.
 //! The pty comes from expectrl, so nothing has to be installed.
 
+mod support;
+
 use expectrl::process::unix::{Signal, WaitStatus};
 use expectrl::session::OsSession;
 use expectrl::{Eof, Expect, Session};
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
+use std::process::Stdio;
 use std::time::Duration;
 
 /// The engine in a pty, with everything it printed so far.
@@ -18,13 +20,13 @@ struct Till {
 
 impl Till {
     fn start(dir: &Path, args: &[&str]) -> Till {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_poscert-engine"));
-        cmd.current_dir(dir)
-            .args(args)
+        // A person at a terminal: support::engine already clears CI (unattended).
+        let mut cmd = support::engine(dir);
+        cmd.args(args)
             .args(["--report-json", "report.json", "--jobs", "1"])
-            // A person at a terminal: CI (set when this suite runs in CI) means unattended.
-            .env_remove("CI")
-            .env("NO_COLOR", "1")
+            // The pty becomes stdin, stdout and stderr before the engine starts; a configured
+            // stdin would replace it.
+            .stdin(Stdio::inherit())
             .env("TERM", "xterm");
         let mut session = Session::spawn(cmd).expect("spawn the engine in a pty");
         // A liveness bound for every wait below, not a timing assertion.

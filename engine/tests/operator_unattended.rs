@@ -2,15 +2,16 @@
 //! fails at once with the reason and the hint, and the run goes on; `--answers FILE` answers
 //! prompts in advance. The real binary, the embedded emulator, case files in a temp dir.
 
+mod support;
+
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Runs the engine as CI does (CI=true, stdin not a terminal) and returns its output.
 fn run(dir: &Path, args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_poscert-engine"))
-        .current_dir(dir)
+    let mut child = support::engine(dir)
         .args(args)
         .args(["--report-dir", "reports", "--jobs", "1"])
         .env("CI", "true")

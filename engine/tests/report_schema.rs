@@ -4,7 +4,6 @@
 //! schema forbids unknown fields, so a field added to `run/result.rs` without the schema fails
 //! here; and it is strict enough to reject a report with a wrong status or a missing summary.
 
-#[path = "fixtures/support.rs"]
 mod support;
 
 use jsonschema::Validator;

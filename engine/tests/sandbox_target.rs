@@ -5,12 +5,13 @@
 //! judgement that needs the journal. `--dry-run --target sandbox` prints the requests with
 //! credentials masked and sends nothing.
 
+mod support;
+
 use poscert_emulator::{Emulator, EmulatorConfig};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use support::{run_plain_env, Run};
 
-const BIN: &str = env!("CARGO_BIN_EXE_poscert-engine");
 const CLIENT_ID: &str = "acme-integrator";
 const CLIENT_SECRET: &str = "canary-client-secret-9f3b2a71";
 const SIM_ID: &str = "acme-portal-app";
@@ -27,44 +28,20 @@ fn scenario(rel: &str) -> String {
     repo().join("scenarios").join(rel).display().to_string()
 }
 
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn all(&self) -> String {
-        format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
+/// The real binary in `dir` with the sandbox credentials in the environment, and the sandbox's
+/// host pointed at `sandbox_host` when given.
+fn run_with_credentials(dir: &Path, args: Vec<String>, sandbox_host: Option<&str>) -> Run {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut envs = vec![
+        ("POSCERT_CLIENT_ID", CLIENT_ID),
+        ("POSCERT_CLIENT_SECRET", CLIENT_SECRET),
+        ("POSCERT_SIMULATION_CLIENT_ID", SIM_ID),
+        ("POSCERT_SIMULATION_CLIENT_SECRET", SIM_SECRET),
+    ];
+    if let Some(host) = sandbox_host {
+        envs.push(("POSCERT_SANDBOX_HOST", host));
     }
-}
-
-/// The real binary in `dir` with the sandbox credentials in the environment (nothing else of
-/// the caller's POSCERT_* variables).
-fn engine(dir: &Path, args: Vec<String>, sandbox_host: Option<&str>) -> Out {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir)
-        .args(&args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("POSCERT_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("POSCERT_CLIENT_ID", CLIENT_ID)
-        .env("POSCERT_CLIENT_SECRET", CLIENT_SECRET)
-        .env("POSCERT_SIMULATION_CLIENT_ID", SIM_ID)
-        .env("POSCERT_SIMULATION_CLIENT_SECRET", SIM_SECRET);
-    if let Some(h) = sandbox_host {
-        cmd.env("POSCERT_SANDBOX_HOST", h);
-    }
-    let out = cmd.output().expect("run poscert-engine");
-    Out {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    run_plain_env(dir, &args, &envs)
 }
 
 async fn start_emulator() -> Emulator {
@@ -158,17 +135,17 @@ async fn a_sandbox_run_sends_what_mobilepay_expects_with_one_token() {
         report_path.display().to_string(),
     ];
     let (d, b) = (dir.path().to_path_buf(), base.clone());
-    let out = tokio::task::spawn_blocking(move || engine(&d, args, Some(&b)))
+    let out = tokio::task::spawn_blocking(move || run_with_credentials(&d, args, Some(&b)))
         .await
         .unwrap();
-    assert_eq!(out.code, Some(0), "{}", out.all());
-    assert!(out.stdout.contains("against sandbox"), "{}", out.all());
+    assert_eq!(out.code, Some(0), "{}", out.output());
+    assert!(out.stdout.contains("against sandbox"), "{}", out.output());
     let report_text = std::fs::read_to_string(&report_path).unwrap();
     for secret in [CLIENT_SECRET, SIM_SECRET] {
         assert!(
-            !out.all().contains(secret),
+            !out.output().contains(secret),
             "secret printed:\n{}",
-            out.all()
+            out.output()
         );
         assert!(!report_text.contains(secret), "secret in the JSON report");
     }
@@ -361,10 +338,10 @@ steps:
         report_path.display().to_string(),
     ];
     let (d, b) = (dir.path().to_path_buf(), base.clone());
-    let out = tokio::task::spawn_blocking(move || engine(&d, args, Some(&b)))
+    let out = tokio::task::spawn_blocking(move || run_with_credentials(&d, args, Some(&b)))
         .await
         .unwrap();
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(out.code, Some(0), "{}", out.output());
 
     let entries = journal(&base, 0).await;
     let tokens: Vec<u64> = entries
@@ -416,10 +393,10 @@ async fn a_dry_run_against_the_sandbox_prints_the_requests_masked_and_sends_none
     };
     // MobilePay's own addresses.
     let (d, a) = (dir.path().to_path_buf(), args(()));
-    let out = tokio::task::spawn_blocking(move || engine(&d, a, None))
+    let out = tokio::task::spawn_blocking(move || run_with_credentials(&d, a, None))
         .await
         .unwrap();
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(out.code, Some(0), "{}", out.output());
     for line in [
         "POST https://api.sandbox.mobilepay.dk/integrator-authentication/connect/token",
         "Authorization: Basic ***",
@@ -433,7 +410,7 @@ async fn a_dry_run_against_the_sandbox_prints_the_requests_masked_and_sends_none
         "x-ibm-client-id: acme-portal-app",
         "x-ibm-client-secret: ***",
     ] {
-        assert!(out.stdout.contains(line), "no `{line}` in\n{}", out.all());
+        assert!(out.stdout.contains(line), "no `{line}` in\n{}", out.output());
     }
     let basic = {
         use base64::Engine;
@@ -441,9 +418,9 @@ async fn a_dry_run_against_the_sandbox_prints_the_requests_masked_and_sends_none
     };
     for secret in [CLIENT_SECRET, SIM_SECRET, basic.as_str()] {
         assert!(
-            !out.all().contains(secret),
+            !out.output().contains(secret),
             "`{secret}` printed:\n{}",
-            out.all()
+            out.output()
         );
     }
     assert!(
@@ -457,14 +434,14 @@ async fn a_dry_run_against_the_sandbox_prints_the_requests_masked_and_sends_none
     let emu = start_emulator().await;
     let base = emu.base_url();
     let (d, a, b) = (dir.path().to_path_buf(), args(()), base.clone());
-    let out = tokio::task::spawn_blocking(move || engine(&d, a, Some(&b)))
+    let out = tokio::task::spawn_blocking(move || run_with_credentials(&d, a, Some(&b)))
         .await
         .unwrap();
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(out.code, Some(0), "{}", out.output());
     assert!(
         out.stdout.contains(&format!("POST {base}{TOKEN_PATH}")),
         "{}",
-        out.all()
+        out.output()
     );
     assert_eq!(journal(&base, 0).await.len(), 0, "a dry run sent requests");
     assert!(

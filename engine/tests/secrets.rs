@@ -9,7 +9,6 @@
 //! captures, URLs, failure messages, command stderr and transport errors
 //! (`fixtures/secrets/`).
 
-#[path = "fixtures/support.rs"]
 mod support;
 
 use axum::body::Body;
