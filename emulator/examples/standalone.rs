@@ -3,13 +3,15 @@
 //!
 //! Flags: `--port P` (default 8080; 0 picks a free one), `--bind ADDR` (default 127.0.0.1),
 //! `--poll-delay-ms N` (payments and check-in; refunds keep 100 unless `--refund-poll-delay-ms`),
-//! `--client-secret S`, `--inactivity-timeout-secs N`, `--allow-unknown-fields`.
+//! `--client-secret S`, `--inactivity-timeout-secs N`, `--reject-unknown-fields` (400/1099 for
+//! JSON properties the spec does not define; `--allow-unknown-fields`, the default, is kept
+//! for old command lines).
 
 use poscert_emulator::{run_standalone, EmulatorConfig};
 use std::net::{IpAddr, SocketAddr};
 
 fn usage(msg: &str) -> ! {
-    eprintln!("{msg}\nusage: standalone [--port P] [--bind ADDR] [--poll-delay-ms N] [--refund-poll-delay-ms N] [--client-secret S] [--inactivity-timeout-secs N] [--allow-unknown-fields]");
+    eprintln!("{msg}\nusage: standalone [--port P] [--bind ADDR] [--poll-delay-ms N] [--refund-poll-delay-ms N] [--client-secret S] [--inactivity-timeout-secs N] [--reject-unknown-fields]");
     std::process::exit(2)
 }
 
@@ -53,6 +55,7 @@ fn main() -> std::io::Result<()> {
                 )
             }
             "--allow-unknown-fields" => config.reject_unknown_fields = false,
+            "--reject-unknown-fields" => config.reject_unknown_fields = true,
             "-h" | "--help" => usage("poscert PoS v10 emulator"),
             other => usage(&format!("unknown flag {other}")),
         }

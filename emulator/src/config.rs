@@ -26,7 +26,8 @@ pub struct EmulatorConfig {
     /// How long idempotency keys are remembered (24 hours, on the virtual clock).
     pub idempotency_retention_secs: u64,
     /// Reject JSON properties the spec does not define (`additionalProperties: false`) with
-    /// 400/1099. The real server's behaviour is undocumented; see the README.
+    /// 400/1099. Off by default: the real server (ASP.NET) ignored them, as far as is known;
+    /// the journal reports them either way (`unknownFields`). See the README.
     pub reject_unknown_fields: bool,
     /// How many requests the journal keeps (a ring; the oldest are dropped).
     pub journal_capacity: usize,
@@ -55,7 +56,7 @@ impl Default for EmulatorConfig {
             refund_auto_capture_secs: 24 * 3600,
             refund_window_secs: 90 * 24 * 3600,
             idempotency_retention_secs: 24 * 3600,
-            reject_unknown_fields: true,
+            reject_unknown_fields: false,
             journal_capacity: 100_000,
             body_read_timeout_ms: 30_000,
             client_id: "poscert-emulator".into(),

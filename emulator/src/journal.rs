@@ -46,6 +46,8 @@ pub struct Entry {
     pub duration_ms: f64,
     pub client_id: Option<String>,
     pub fault: Option<String>,
+    /// Properties of the JSON body the spec does not define (`"foo"`, `"restrictions.bar"`).
+    pub unknown_fields: Vec<String>,
 }
 
 /// Selected request headers with the credential of `authorization` masked.
@@ -196,7 +198,7 @@ impl Entry {
             .headers
             .iter()
             .any(|(k, v)| *k == "content-type" && v.contains("x-www-form-urlencoded"));
-        json!({
+        let mut out = json!({
             "seq": self.seq,
             "time": rfc3339_ms(self.time),
             "method": self.method,
@@ -209,7 +211,11 @@ impl Entry {
             "durationMs": self.duration_ms,
             "clientId": self.client_id,
             "fault": self.fault,
-        })
+        });
+        if !self.unknown_fields.is_empty() {
+            out["unknownFields"] = json!(self.unknown_fields);
+        }
+        out
     }
 }
 
@@ -232,6 +238,7 @@ mod tests {
             duration_ms: 0.1,
             client_id: None,
             fault: None,
+            unknown_fields: Vec::new(),
         }
     }
 

@@ -80,6 +80,48 @@ impl Op {
         }
     }
 
+    /// The properties the spec defines for this operation's JSON body (nothing for operations
+    /// without a body). `restrictions` is an object with its own properties,
+    /// [`RESTRICTION_FIELDS`]. Handlers validate against this list and the journal reports
+    /// anything else a request carried as `unknownFields`.
+    pub fn body_fields(self) -> &'static [&'static str] {
+        use Op::*;
+        match self {
+            CreatePos => &[
+                "merchantPosId",
+                "storeId",
+                "name",
+                "beaconId",
+                "callbackAlias",
+                "supportedBeaconTypes",
+                "requirePaymentBeforeCheckin",
+            ],
+            InitiatePayment => &[
+                "posId",
+                "orderId",
+                "amount",
+                "currencyCode",
+                "restrictions",
+                "merchantPaymentLabel",
+                "plannedCaptureDelay",
+            ],
+            PreparePayment => &["posId", "orderId"],
+            ReadyPayment => &[
+                "amount",
+                "currencyCode",
+                "restrictions",
+                "merchantPaymentLabel",
+                "plannedCaptureDelay",
+            ],
+            CapturePayment => &["amount"],
+            CreateRefund => &["paymentId", "refundOrderId", "amount", "currencyCode"],
+            SimCheckIn => &["beaconId", "phoneNumber"],
+            SimAccept => &["beaconId", "phoneNumber"],
+            SimCancel => &["beaconId"],
+            _ => &[],
+        }
+    }
+
     /// The four creating endpoints that require `X-MobilePay-Idempotency-Key`.
     pub fn is_creating(self) -> bool {
         matches!(
@@ -88,6 +130,9 @@ impl Op {
         )
     }
 }
+
+/// The properties of a payment's `restrictions` object.
+pub const RESTRICTION_FIELDS: [&str; 2] = ["debitCardDisallowed", "creditCardDisallowed"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {

@@ -15,6 +15,7 @@ use crate::journal::{recorded_headers, Entry};
 use crate::reply::Reply;
 use crate::routes::{resolve, Resolved};
 use crate::seed::Seed;
+use crate::validation::unknown_fields;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -64,7 +65,11 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
 
     let time = app.clock.now();
     let seq = app.journal.next_seq();
-    let record = |outcome: &Outcome, body: &Bytes, fault: Option<String>, extra_ms: u64| {
+    let record = |outcome: &Outcome,
+                  body: &Bytes,
+                  fault: Option<String>,
+                  extra_ms: u64,
+                  unknown_fields: Vec<String>| {
         let reply = &outcome.reply;
         app.journal.record(Entry {
             seq,
@@ -82,6 +87,7 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             duration_ms: started.elapsed().as_secs_f64() * 1000.0 + extra_ms as f64,
             client_id: outcome.client_id.clone(),
             fault,
+            unknown_fields,
         });
     };
 
@@ -89,7 +95,7 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         Ok(body) => body,
         Err(status) => {
             let outcome = Outcome::plain(Reply::empty(status), None);
-            record(&outcome, &Bytes::new(), None, 0);
+            record(&outcome, &Bytes::new(), None, 0, Vec::new());
             return closing(status);
         }
     };
@@ -102,12 +108,12 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
                 .headers
                 .push((header::ALLOW, HeaderValue::from_static(allow)));
             let outcome = Outcome::plain(reply, None);
-            record(&outcome, &body, None, 0);
+            record(&outcome, &body, None, 0, Vec::new());
             return outcome.reply.into_response();
         }
         Resolved::NotFound => {
             let outcome = Outcome::plain(Reply::empty(StatusCode::NOT_FOUND), None);
-            record(&outcome, &body, None, 0);
+            record(&outcome, &body, None, 0, Vec::new());
             return outcome.reply.into_response();
         }
     };
@@ -145,7 +151,8 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             (handlers::dispatch(&app, &incoming), 0)
         }
     };
-    record(&outcome, &body, fired.map(|f| f.id), delay_ms);
+    let unknown = unknown_fields(route.op.body_fields(), &body);
+    record(&outcome, &body, fired.map(|f| f.id), delay_ms, unknown);
     if delay_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
     }

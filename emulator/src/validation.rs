@@ -6,6 +6,7 @@
 //! codes must come out exactly as documented, including for missing fields and wrong types.
 
 use crate::errors::{ApiError, ErrorCode};
+use crate::routes::RESTRICTION_FIELDS;
 use serde_json::{Map, Value};
 
 /// The extra characters of notes §3 besides ASCII letters, digits and space.
@@ -216,13 +217,42 @@ pub fn restrictions(body: &Body<'_>, strict: bool) -> Result<Option<Restrictions
     match body.get("restrictions") {
         None => Ok(None),
         Some(v) => {
-            let r = Body::object(v, &["debitCardDisallowed", "creditCardDisallowed"], strict)?;
+            let r = Body::object(v, &RESTRICTION_FIELDS, strict)?;
             Ok(Some(Restrictions {
                 debit_card_disallowed: r.opt_bool("debitCardDisallowed")?,
                 credit_card_disallowed: r.opt_bool("creditCardDisallowed")?,
             }))
         }
     }
+}
+
+/// The properties of a JSON object body that are not in `fields`, as dotted paths
+/// (`"foo"`, `"restrictions.bar"`), sorted. Empty for a body that is not a JSON object and for
+/// an operation without a body (`fields` empty).
+pub fn unknown_fields(fields: &[&str], body: &[u8]) -> Vec<String> {
+    if fields.is_empty() || body.is_empty() {
+        return Vec::new();
+    }
+    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, value) in &map {
+        if !fields.contains(&key.as_str()) {
+            out.push(key.clone());
+        } else if key == "restrictions" {
+            if let Value::Object(inner) = value {
+                out.extend(
+                    inner
+                        .keys()
+                        .filter(|k| !RESTRICTION_FIELDS.contains(&k.as_str()))
+                        .map(|k| format!("restrictions.{k}")),
+                );
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// A canonical text form of a JSON value (object keys sorted, no whitespace): two requests are
@@ -341,5 +371,15 @@ mod tests {
             Some(ErrorCode::BadRequest)
         );
         assert!(Body::object(&v, &["a"], false).is_ok());
+    }
+
+    #[test]
+    fn unknown_fields_are_listed_with_nested_restrictions() {
+        let fields = ["posId", "restrictions"];
+        let body = br#"{"posId":"x","foo":1,"restrictions":{"debitCardDisallowed":true,"bar":2}}"#;
+        assert_eq!(unknown_fields(&fields, body), ["foo", "restrictions.bar"]);
+        assert!(unknown_fields(&fields, br#"{"posId":"x"}"#).is_empty());
+        assert!(unknown_fields(&fields, b"not json").is_empty());
+        assert!(unknown_fields(&[], br#"{"foo":1}"#).is_empty());
     }
 }

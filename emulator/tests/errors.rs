@@ -286,12 +286,6 @@ async fn create_pos_field_codes() {
     create_pos_code(&c, with(pos_body(), "callbackAlias", json!("y".repeat(40))))
         .await
         .assert_error(400, "1116");
-    create_pos_code(&c, with(pos_body(), "calibrationType", json!(3)))
-        .await
-        .assert_error(400, "1118");
-    create_pos_code(&c, with(pos_body(), "unknownField", json!(1)))
-        .await
-        .assert_error(400, "1099");
     create_pos_code(
         &c,
         with(pos_body(), "supportedBeaconTypes", json!(["BluetoothMP1"])),
@@ -313,6 +307,35 @@ async fn create_pos_field_codes() {
         json!([]),
         "no PoS was created by an invalid request"
     );
+}
+
+/// Only with `reject_unknown_fields` (off by default): an unknown property is 1099, the removed
+/// `calibrationType` its historical 1118, and nothing is created.
+#[tokio::test]
+async fn unknown_properties_are_1099_when_the_switch_is_on() {
+    let c = Ctx::start_with(poscert_emulator::EmulatorConfig {
+        reject_unknown_fields: true,
+        ..test_config()
+    })
+    .await;
+    create_pos_code(&c, with(pos_body(), "calibrationType", json!(3)))
+        .await
+        .assert_error(400, "1118");
+    create_pos_code(&c, with(pos_body(), "unknownField", json!(1)))
+        .await
+        .assert_error(400, "1099");
+    let (pos, _) = c.create_pos().await;
+    c.initiate(
+        &pos,
+        1.0,
+        json!({ "restrictions": { "debitCardDisallowed": true, "bar": 1 } }),
+    )
+    .await
+    .assert_error(400, "1099");
+    let ids = c.get("/pos/v10/pointofsales?merchantPosId=m-1").await;
+    assert_eq!(ids.body["posIds"], json!([]));
+    let journal = c.journal("method=POST&path=/pos/v10/payments").await;
+    assert_eq!(journal[0]["unknownFields"], json!(["restrictions.bar"]));
 }
 
 #[tokio::test]

@@ -51,3 +51,57 @@ async fn a_retried_delete_whose_first_attempt_took_effect_meets_404() {
         .collect();
     assert_eq!(seen, vec![(200, json!(fault)), (404, Value::Null)]);
 }
+
+// ----- 3. unknown JSON fields ---------------------------------------------------------------
+
+#[tokio::test]
+async fn unknown_fields_are_accepted_by_default_and_named_in_the_journal() {
+    let c = Ctx::start().await;
+    let (pos, beacon) = c
+        .create_pos_with(json!({ "calibrationType": 3, "foo": "x" }))
+        .await;
+    let r = c
+        .initiate(
+            &pos,
+            12.5,
+            json!({ "tip": 1, "restrictions": { "creditCardDisallowed": false, "bar": true } }),
+        )
+        .await;
+    r.assert_ok();
+    let pay = r.body["paymentId"].as_str().unwrap().to_string();
+    // The known fields took effect; the unknown ones were ignored.
+    let p = c.payment(&pay).await;
+    assert_eq!(p["amount"], json!(12.5));
+    assert_eq!(p["restrictions"], json!({ "creditCardDisallowed": false }));
+    c.sim("checkin", &beacon, Some(CREDIT)).await.assert_ok();
+    c.sim("acceptpayment", &beacon, Some(CREDIT))
+        .await
+        .assert_ok();
+    c.post(
+        &format!("/pos/v10/payments/{pay}/capture"),
+        json!({ "amount": 12.5, "note": "n" }),
+    )
+    .await
+    .assert_ok();
+
+    let unknown = |e: &Value| e.get("unknownFields").cloned();
+    let created = c.journal("method=POST&path=/pos/v10/pointofsales").await;
+    assert_eq!(
+        unknown(&created[0]),
+        Some(json!(["calibrationType", "foo"]))
+    );
+    let initiated = c.journal("method=POST&path=/pos/v10/payments").await;
+    assert_eq!(
+        unknown(&initiated[0]),
+        Some(json!(["restrictions.bar", "tip"]))
+    );
+    let captured = c
+        .journal(&format!("method=POST&path=/pos/v10/payments/{pay}/capture"))
+        .await;
+    assert_eq!(unknown(&captured[0]), Some(json!(["note"])));
+    // None: the key is absent.
+    let polled = c.journal(&format!("path=/pos/v10/payments/{pay}")).await;
+    assert_eq!(unknown(&polled[0]), None);
+    let checked_in = c.journal("path=/pos/app/usersimulation/checkin").await;
+    assert_eq!(unknown(&checked_in[0]), None);
+}

@@ -47,16 +47,7 @@ pub fn initiate(
 ) -> Result<Reply, ApiError> {
     let value = json_body(req)?;
     let strict = app.config.reject_unknown_fields;
-    let allowed = [
-        "posId",
-        "orderId",
-        "amount",
-        "currencyCode",
-        "restrictions",
-        "merchantPaymentLabel",
-        "plannedCaptureDelay",
-    ];
-    let body = Body::object(&value, &allowed, strict)?;
+    let body = Body::object(&value, req.route.op.body_fields(), strict)?;
     let pos_id = body.guid("posId")?;
     let order_id = body.text36("orderId", ErrorCode::InvalidOrderId)?;
     let details = details(&body, strict)?;
@@ -83,7 +74,7 @@ pub fn prepare(
     let value = json_body(req)?;
     let body = Body::object(
         &value,
-        &["posId", "orderId"],
+        req.route.op.body_fields(),
         app.config.reject_unknown_fields,
     )?;
     let pos_id = body.guid("posId")?;
@@ -208,14 +199,7 @@ pub fn ready(
 ) -> Result<Reply, ApiError> {
     let value = json_body(req)?;
     let strict = app.config.reject_unknown_fields;
-    let allowed = [
-        "amount",
-        "currencyCode",
-        "restrictions",
-        "merchantPaymentLabel",
-        "plannedCaptureDelay",
-    ];
-    let body = Body::object(&value, &allowed, strict)?;
+    let body = Body::object(&value, req.route.op.body_fields(), strict)?;
     let details = details(&body, strict)?;
     let mut store = app.lock(now);
     store.ready(&caller.owner, req.id(), details, now)?;
@@ -230,7 +214,11 @@ pub fn capture(
     now: DateTime<Utc>,
 ) -> Result<Reply, ApiError> {
     let value = json_body(req)?;
-    let body = Body::object(&value, &["amount"], app.config.reject_unknown_fields)?;
+    let body = Body::object(
+        &value,
+        req.route.op.body_fields(),
+        app.config.reject_unknown_fields,
+    )?;
     let amount = body.amount("amount")?;
     let mut store = app.lock(now);
     store.capture(&caller.owner, req.id(), amount, now)?;

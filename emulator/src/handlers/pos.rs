@@ -45,16 +45,11 @@ pub fn create(
     req: &Incoming<'_>,
 ) -> Result<Reply, ApiError> {
     let value = json_body(req)?;
-    let allowed = [
-        "merchantPosId",
-        "storeId",
-        "name",
-        "beaconId",
-        "callbackAlias",
-        "supportedBeaconTypes",
-        "requirePaymentBeforeCheckin",
-    ];
-    let body = Body::object(&value, &allowed, app.config.reject_unknown_fields)?;
+    let body = Body::object(
+        &value,
+        req.route.op.body_fields(),
+        app.config.reject_unknown_fields,
+    )?;
     let merchant_pos_id = body.text36("merchantPosId", ErrorCode::InvalidMerchantPosId)?;
     let store_id = body.guid("storeId")?;
     let name = body.text36("name", ErrorCode::InvalidPosName)?;

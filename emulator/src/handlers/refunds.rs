@@ -25,7 +25,7 @@ pub fn create(
     let value = json_body(req)?;
     let body = Body::object(
         &value,
-        &["paymentId", "refundOrderId", "amount", "currencyCode"],
+        req.route.op.body_fields(),
         app.config.reject_unknown_fields,
     )?;
     let payment_id = body.guid("paymentId")?;

@@ -44,7 +44,7 @@ fn run(app: &App, req: &Incoming<'_>) -> Result<Reply, ApiError> {
     };
     match req.route.op {
         Op::SimCheckIn | Op::SimAccept => {
-            let body = Body::object(&value, &["beaconId", "phoneNumber"], strict)?;
+            let body = Body::object(&value, req.route.op.body_fields(), strict)?;
             let beacon = required(&body, "beaconId")?;
             let phone = required(&body, "phoneNumber")?;
             let mut store = app.lock(now);
@@ -55,7 +55,7 @@ fn run(app: &App, req: &Incoming<'_>) -> Result<Reply, ApiError> {
             }
         }
         _ => {
-            let body = Body::object(&value, &["beaconId"], strict)?;
+            let body = Body::object(&value, req.route.op.body_fields(), strict)?;
             let beacon = required(&body, "beaconId")?;
             app.lock(now).sim_cancel(&beacon, now)?;
         }
