@@ -5,6 +5,7 @@
 //! depends on the state it works on and not on the server that happens to run it.
 
 use crate::auth::TokenService;
+use crate::callbacks::CallbackRegistry;
 use crate::clock::Clock;
 use crate::config::EmulatorConfig;
 use crate::faults::Faults;
@@ -25,6 +26,8 @@ pub struct App {
     store: Mutex<Store>,
     pub journal: Journal,
     pub faults: Faults,
+    /// Whitelisted check-in notification URLs, by callback alias.
+    pub callbacks: CallbackRegistry,
 }
 
 impl App {
@@ -36,6 +39,7 @@ impl App {
             store: Mutex::new(Store::default()),
             journal: Journal::new(config.journal_capacity),
             faults: Faults::default(),
+            callbacks: CallbackRegistry::default(),
             config,
         }
     }
@@ -59,7 +63,8 @@ impl App {
         now
     }
 
-    /// Back to the seed: state, idempotency keys, journal, faults and clock. The token-signing
+    /// Back to the seed: state, idempotency keys, journal, faults, callback registrations and
+    /// clock. The token-signing
     /// key, the revocation epoch and the journal's sequence counter survive (README, inferred
     /// choice 14), so tokens issued before a reset stay valid.
     pub fn reset(&self) {
@@ -69,6 +74,7 @@ impl App {
         }
         self.journal.clear();
         self.faults.clear();
+        self.callbacks.clear();
         self.clock.reset();
     }
 }

@@ -33,6 +33,11 @@ pub struct EmulatorConfig {
     pub journal_capacity: usize,
     /// A request body that has not fully arrived after this long is answered 408.
     pub body_read_timeout_ms: u64,
+    /// Check-in notifications: the pause between an unsuccessful attempt and the next
+    /// (the real spacing is undocumented).
+    pub callback_retry_delay_ms: u64,
+    /// Check-in notifications: how long one attempt waits for the integrator's answer.
+    pub callback_timeout_ms: u64,
     /// The primary integrator's OAuth client id.
     pub client_id: String,
     /// The primary integrator's OAuth client secret.
@@ -59,6 +64,8 @@ impl Default for EmulatorConfig {
             reject_unknown_fields: false,
             journal_capacity: 100_000,
             body_read_timeout_ms: 30_000,
+            callback_retry_delay_ms: 200,
+            callback_timeout_ms: 5_000,
             client_id: "poscert-emulator".into(),
             client_secret: "emulator-secret-change-me".into(),
             second_client_id: "poscert-emulator-second".into(),

@@ -48,6 +48,19 @@ pub struct Entry {
     pub fault: Option<String>,
     /// Properties of the JSON body the spec does not define (`"foo"`, `"restrictions.bar"`).
     pub unknown_fields: Vec<String>,
+    /// Set on the emulator's own outgoing calls (check-in notifications), not on requests.
+    pub delivery: Option<Delivery>,
+}
+
+/// One attempt of the emulator to call an integrator back (`x-poscert-actor: emulator`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub url: String,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// Why there was no answer (status 0): timeout, connection refused…
+    pub error: Option<String>,
 }
 
 /// Selected request headers with the credential of `authorization` masked.
@@ -215,6 +228,14 @@ impl Entry {
         if !self.unknown_fields.is_empty() {
             out["unknownFields"] = json!(self.unknown_fields);
         }
+        if let Some(d) = &self.delivery {
+            out["delivery"] = json!({
+                "url": d.url,
+                "attempt": d.attempt,
+                "maxAttempts": d.max_attempts,
+                "error": d.error,
+            });
+        }
         out
     }
 }
@@ -239,6 +260,7 @@ mod tests {
             client_id: None,
             fault: None,
             unknown_fields: Vec::new(),
+            delivery: None,
         }
     }
 

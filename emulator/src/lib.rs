@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod callbacks;
 pub mod clock;
 pub mod config;
 pub mod errors;
@@ -23,6 +24,7 @@ pub mod handlers;
 pub mod headers;
 pub mod idempotency;
 pub mod journal;
+pub mod notify;
 pub mod reply;
 pub mod routes;
 pub mod seed;

@@ -16,6 +16,10 @@ pub const SECOND_STORE_ID: &str = "c2b7e0a4-3d5f-4a91-8e26-7f1b9c0d4e58";
 pub const CERT_VAT_DK: &str = "DK90000028";
 pub const CERT_VAT_FI: &str = "FI90000040";
 pub const SECOND_VAT: &str = "DK11223344";
+/// MobilePay's merchant ids (the `MerchantId` of a check-in notification, notes §8.5). The
+/// real ones are not published; these are fixed so a client can be configured with them.
+pub const CERT_MERCHANT_ID: &str = "4c1f0b7e-2a5d-4e93-8b61-0d9a3e7c5f21";
+pub const SECOND_MERCHANT_ID: &str = "8e2d6a13-7f4b-4c05-9a3e-1b5c7d9f0e42";
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -45,6 +49,7 @@ pub struct Credentials {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Merchant {
+    pub merchant_id: String,
     pub name: String,
     pub vat_numbers: Vec<String>,
     pub stores: Vec<Store>,
@@ -267,6 +272,7 @@ impl Seed {
             },
             merchants: vec![
                 Merchant {
+                    merchant_id: CERT_MERCHANT_ID.into(),
                     name: "MobilePay PoS Certification".into(),
                     vat_numbers: vec![CERT_VAT_DK.into(), CERT_VAT_FI.into()],
                     stores: vec![
@@ -291,6 +297,7 @@ impl Seed {
                     ],
                 },
                 Merchant {
+                    merchant_id: SECOND_MERCHANT_ID.into(),
                     name: "Emulator Second Merchant".into(),
                     vat_numbers: vec![SECOND_VAT.into()],
                     stores: vec![store(

@@ -4,7 +4,9 @@
 //! to [`crate::handlers::control`] unjournaled; every other request has its body read with a
 //! 1 MiB limit (413 beyond) and a time limit (408), is routed (404 / 405 with `Allow`), meets the scripted faults
 //! (a 500 without processing, or processing followed by a held response), is dispatched to the
-//! synchronous handlers, and is journaled before its response leaves.
+//! synchronous handlers, and is journaled before its response leaves. A check-in notification
+//! the handlers produced is then handed to [`crate::notify`], which delivers it on a task of
+//! its own.
 
 use crate::app::App;
 use crate::config::EmulatorConfig;
@@ -12,6 +14,7 @@ use crate::errors::ErrorBody;
 use crate::faults::FaultKind;
 use crate::handlers::{self, Incoming, Outcome};
 use crate::journal::{recorded_headers, Entry};
+use crate::notify;
 use crate::reply::Reply;
 use crate::routes::{resolve, Resolved};
 use crate::seed::Seed;
@@ -88,6 +91,7 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             client_id: outcome.client_id.clone(),
             fault,
             unknown_fields,
+            delivery: None,
         });
     };
 
@@ -153,10 +157,14 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     };
     let unknown = unknown_fields(route.op.body_fields(), &body);
     record(&outcome, &body, fired.map(|f| f.id), delay_ms, unknown);
+    let Outcome { reply, notify, .. } = outcome;
+    if let Some(n) = notify {
+        notify::spawn(app.clone(), n);
+    }
     if delay_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
     }
-    outcome.reply.into_response()
+    reply.into_response()
 }
 
 /// 413 (body over 1 MiB, or broken) or 408 (body too slow), closing the connection.

@@ -2,10 +2,11 @@
 //! layer or a lower one, so dependencies point one way:
 //!
 //! ```text
-//! leaf modules → app → handlers → server → standalone → lib (crate root)
+//! leaf modules → app → handlers → server, notify → standalone → lib (crate root)
 //! ```
 //!
-//! The HTTP edge (`server`) drives the request pipeline (`handlers`), which works on the shared
+//! The HTTP edge (`server`, and `notify`, its outgoing side) drives the request pipeline
+//! (`handlers`), which works on the shared
 //! application state (`app`), which is built from the leaf modules (store, clock, journal,
 //! faults, rules…). A leaf module may use another leaf module, but the leaves must not form a
 //! cycle either.
@@ -37,12 +38,13 @@ const LAYERS: &[(&str, &[&str])] = &[
             "headers",
             "validation",
             "auth",
+            "callbacks",
             "state",
         ],
     ),
     ("application state", &["app"]),
     ("request pipeline", &["handlers"]),
-    ("HTTP edge", &["server"]),
+    ("HTTP edge", &["server", "notify"]),
     ("standalone runner", &["standalone"]),
     ("crate root", &["lib"]),
 ];

@@ -6,7 +6,9 @@ mod common;
 use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::time::Duration;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 async fn add_fault(c: &Ctx, fault: Value) -> String {
     let r = c
@@ -104,4 +106,224 @@ async fn unknown_fields_are_accepted_by_default_and_named_in_the_journal() {
     assert_eq!(unknown(&polled[0]), None);
     let checked_in = c.journal("path=/pos/app/usersimulation/checkin").await;
     assert_eq!(unknown(&checked_in[0]), None);
+}
+
+// ----- 4. the check-in notification service ----------------------------------------------
+
+/// A callback endpoint on loopback: records what it receives and answers the scripted
+/// statuses in turn (200 once the script is used up).
+#[derive(Clone, Default)]
+struct Receiver {
+    seen: Arc<Mutex<Vec<(Instant, axum::http::HeaderMap, Value)>>>,
+    script: Arc<Mutex<VecDeque<u16>>>,
+}
+
+impl Receiver {
+    async fn start(script: &[u16]) -> (Receiver, String) {
+        let r = Receiver::default();
+        r.script.lock().unwrap().extend(script.iter().copied());
+        let state = r.clone();
+        let app = axum::Router::new().route(
+            "/cb",
+            axum::routing::post(
+                |headers: axum::http::HeaderMap, body: axum::body::Bytes| async move {
+                    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    state
+                        .seen
+                        .lock()
+                        .unwrap()
+                        .push((Instant::now(), headers, json));
+                    let status = state.script.lock().unwrap().pop_front().unwrap_or(200);
+                    axum::http::StatusCode::from_u16(status).unwrap()
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/cb", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (r, url)
+    }
+
+    fn count(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+}
+
+/// Wait (at most 5 s) until `f` holds.
+async fn eventually(mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The journal's delivery attempts, once there are `n` of them (at most 5 s).
+async fn callback_entries(c: &Ctx, n: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let attempts = c.journal("pathPrefix=/_callbacks/").await;
+        if attempts.len() >= n || Instant::now() > deadline {
+            assert_eq!(attempts.len(), n, "{attempts:?}");
+            return attempts;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_check_in_notifies_the_registered_url_and_retries_until_200() {
+    let c = Ctx::start().await;
+    let (rx, url) = Receiver::start(&[500, 503]).await;
+    let put = c
+        .control(
+            Method::PUT,
+            "/_emulator/callbacks/shop-cb",
+            Some(json!({ "url": url })),
+        )
+        .await;
+    put.assert_ok();
+    assert_eq!(put.body["url"], json!(url));
+    let got = c
+        .control(Method::GET, "/_emulator/callbacks/shop-cb", None)
+        .await;
+    assert_eq!(got.body, json!({ "alias": "shop-cb", "url": url }));
+
+    let (pos, beacon) = c
+        .create_pos_with(json!({ "merchantPosId": "till-cb", "callbackAlias": "shop-cb" }))
+        .await;
+    c.sim("checkin", &beacon, Some(CREDIT)).await.assert_ok();
+    eventually(|| rx.count() == 3).await;
+
+    let seen = rx.seen.lock().unwrap().clone();
+    let merchant_id = &c.emu.seed().merchants[0].merchant_id;
+    for (_, headers, body) in &seen {
+        assert_eq!(
+            *body,
+            json!({ "MerchantId": merchant_id, "MerchantBrandId": "MPPOSCERT1", "MerchantLocationId": "00001", "MerchantPosId": "till-cb", "PosId": pos })
+        );
+        assert_eq!(headers["content-type"], "application/json");
+        assert_eq!(headers["x-poscert-actor"], "emulator");
+    }
+    for pair in seen.windows(2) {
+        assert!(
+            pair[1].0 - pair[0].0 >= Duration::from_millis(190),
+            "retries are spaced 200 ms apart"
+        );
+    }
+    // Every attempt is in the journal, after the check-in that caused it.
+    let checkin = c.journal("path=/pos/app/usersimulation/checkin").await;
+    let attempts = callback_entries(&c, 3).await;
+    let summary: Vec<(String, String, u64, u64, String)> = attempts
+        .iter()
+        .map(|e| {
+            (
+                e["method"].as_str().unwrap().to_string(),
+                e["path"].as_str().unwrap().to_string(),
+                e["status"].as_u64().unwrap(),
+                e["delivery"]["attempt"].as_u64().unwrap(),
+                e["headers"]["x-poscert-actor"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    let row = |status, attempt| {
+        (
+            "POST".to_string(),
+            "/_callbacks/shop-cb".to_string(),
+            status,
+            attempt,
+            "emulator".to_string(),
+        )
+    };
+    assert_eq!(summary, vec![row(500, 1), row(503, 2), row(200, 3)]);
+    assert!(attempts
+        .iter()
+        .all(|e| e["seq"].as_u64() > checkin[0]["seq"].as_u64()
+            && e["delivery"]["maxAttempts"] == 4
+            && e["delivery"]["url"] == json!(url)
+            && e["clientId"] == json!(c.emu.seed().integrators[0].client_id)
+            && e["body"]["PosId"] == json!(pos)));
+
+    // Unregistered: no more deliveries.
+    c.control(Method::DELETE, "/_emulator/callbacks/shop-cb", None)
+        .await
+        .assert_ok();
+    assert_eq!(
+        c.control(Method::GET, "/_emulator/callbacks/shop-cb", None)
+            .await
+            .status,
+        404
+    );
+    let pay = c.initiate_ok(&pos, 5.0).await;
+    c.post_empty(&format!("/pos/v10/payments/{pay}/cancel"))
+        .await
+        .assert_ok();
+    c.sim("checkin", &beacon, Some(CREDIT)).await.assert_ok();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.count(), 3);
+    assert_eq!(c.journal("pathPrefix=/_callbacks/").await.len(), 3);
+}
+
+#[tokio::test]
+async fn an_unanswered_notification_is_tried_four_times_and_journaled_with_status_0() {
+    let c = Ctx::start_with(poscert_emulator::EmulatorConfig {
+        callback_retry_delay_ms: 20,
+        callback_timeout_ms: 500,
+        ..test_config()
+    })
+    .await;
+    // A port nobody listens on.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    c.control(
+        Method::PUT,
+        "/_emulator/callbacks/gone",
+        Some(json!({ "url": format!("http://{closed}/cb") })),
+    )
+    .await
+    .assert_ok();
+    // A PoS without an alias and one with an unregistered alias notify nobody.
+    let (_, plain) = c.create_pos().await;
+    c.sim("checkin", &plain, Some(CREDIT)).await.assert_ok();
+    let (_, other) = c
+        .create_pos_with(json!({ "callbackAlias": "not-registered" }))
+        .await;
+    c.sim("checkin", &other, Some(CREDIT)).await.assert_ok();
+    let (_, beacon) = c.create_pos_with(json!({ "callbackAlias": "gone" })).await;
+    c.sim("checkin", &beacon, Some(CREDIT)).await.assert_ok();
+    let attempts = callback_entries(&c, 4).await;
+    assert!(attempts.iter().all(|e| e["status"] == 0
+        && e["path"] == "/_callbacks/gone"
+        && e["delivery"]["error"].is_string()));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        c.journal("pathPrefix=/_callbacks/").await.len(),
+        4,
+        "no fifth attempt"
+    );
+    // Bad registrations are refused.
+    for (alias, body) in [
+        ("x", json!({ "url": "ftp://x" })),
+        ("x", json!({ "link": "http://x" })),
+        (&"a".repeat(37)[..], json!({ "url": "http://x" })),
+    ] {
+        let r = c
+            .control(
+                Method::PUT,
+                &format!("/_emulator/callbacks/{alias}"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{alias}: {}", r.body);
+    }
+    let list = c.control(Method::GET, "/_emulator/callbacks", None).await;
+    assert_eq!(
+        list.body["callbacks"],
+        json!([{ "alias": "gone", "url": format!("http://{closed}/cb") }])
+    );
 }

@@ -1,12 +1,14 @@
 //! The control API under `/_emulator/` (no auth, never journaled): journal, faults, clock,
-//! token revocation, reset and the seed. It is for the engine and for people debugging a
+//! token revocation, reset, the seed and the check-in notification URLs. It is for the engine and for people debugging a
 //! client; it is not part of MobilePay's API and never appears under `/pos`.
 
 use crate::app::App;
+use crate::callbacks::check_url;
 use crate::clock::rfc3339_ms;
 use crate::faults::FaultSpec;
 use crate::journal::Query;
 use crate::reply::Reply;
+use crate::validation::is_valid_text36;
 use axum::body::Bytes;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use chrono::{DateTime, Utc};
@@ -100,11 +102,86 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
         ("/_emulator/reset", _) => method_not_allowed("POST"),
         ("/_emulator/seed", &Method::GET) => Reply::ok_json(&app.seed),
         ("/_emulator/seed", _) => method_not_allowed("GET"),
+        ("/_emulator/callbacks", &Method::GET) => {
+            Reply::ok_json(&json!({ "callbacks": app.callbacks.list() }))
+        }
+        ("/_emulator/callbacks", &Method::DELETE) => {
+            Reply::ok_json(&json!({ "cleared": app.callbacks.clear() }))
+        }
+        ("/_emulator/callbacks", _) => method_not_allowed("GET, DELETE"),
+        (p, m) if p.starts_with("/_emulator/callbacks/") => {
+            callback(app, m, &p["/_emulator/callbacks/".len()..], body)
+        }
         _ => Reply::json(
             StatusCode::NOT_FOUND,
-            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST reset", "GET seed"] }),
+            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST reset", "GET seed", "GET|DELETE callbacks", "PUT|GET|DELETE callbacks/{alias}"] }),
         ),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallbackUrl {
+    url: String,
+}
+
+/// `PUT|GET|DELETE /_emulator/callbacks/{alias}`: MobilePay's whitelisting of a check-in
+/// notification URL under a callback alias (notes §8.5).
+fn callback(app: &App, method: &Method, alias: &str, body: &Bytes) -> Reply {
+    let alias = percent_decode(alias);
+    if !is_valid_text36(&alias) {
+        return bad("the alias must be 1-36 valid characters, as callbackAlias");
+    }
+    let not_found = || {
+        Reply::json(
+            StatusCode::NOT_FOUND,
+            &json!({ "error": "no URL is registered for this alias" }),
+        )
+    };
+    match *method {
+        Method::PUT => match serde_json::from_slice::<CallbackUrl>(body) {
+            Ok(CallbackUrl { url }) => match check_url(&url) {
+                Ok(()) => {
+                    let replaced = app.callbacks.set(&alias, &url);
+                    Reply::ok_json(&json!({ "alias": alias, "url": url, "replaced": replaced }))
+                }
+                Err(e) => bad(e),
+            },
+            Err(e) => bad(format!("expected {{\"url\": \"http://...\"}}: {e}")),
+        },
+        Method::GET => match app.callbacks.get(&alias) {
+            Some(url) => Reply::ok_json(&json!({ "alias": alias, "url": url })),
+            None => not_found(),
+        },
+        Method::DELETE => {
+            if app.callbacks.remove(&alias) {
+                Reply::ok_json(&json!({ "removed": true }))
+            } else {
+                not_found()
+            }
+        }
+        _ => method_not_allowed("PUT, GET, DELETE"),
+    }
+}
+
+/// `%XX` escapes of a path segment decoded (an alias may hold spaces and symbols).
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn clock(app: &App, now: DateTime<Utc>) -> Reply {

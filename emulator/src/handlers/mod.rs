@@ -15,6 +15,7 @@ pub mod token;
 pub mod usersimulation;
 
 use crate::app::App;
+use crate::callbacks::CheckInNotification;
 use crate::errors::{ApiError, ErrorCode};
 use crate::headers::{self, Caller};
 use crate::idempotency::{fingerprint, IdemKey, Lookup, StoredResponse};
@@ -57,6 +58,8 @@ pub struct Outcome {
     pub journal_body: Option<Bytes>,
     /// Replaces the response body in the journal (secrets masked).
     pub journal_response: Option<Bytes>,
+    /// A check-in notification for the HTTP edge to deliver once the request is done.
+    pub notify: Option<CheckInNotification>,
 }
 
 impl Outcome {
@@ -66,6 +69,7 @@ impl Outcome {
             client_id,
             journal_body: None,
             journal_response: None,
+            notify: None,
         }
     }
 }
@@ -106,7 +110,11 @@ pub fn dispatch(app: &App, req: &Incoming<'_>) -> Outcome {
     match req.route.op {
         Op::Token => token::handle(app, req),
         Op::SimCheckIn | Op::SimAccept | Op::SimCancel => {
-            Outcome::plain(usersimulation::handle(app, req), None)
+            let (reply, notify) = usersimulation::handle(app, req);
+            Outcome {
+                notify,
+                ..Outcome::plain(reply, None)
+            }
         }
         _ => pos_api(app, req),
     }

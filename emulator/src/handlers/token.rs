@@ -31,6 +31,7 @@ pub fn handle(app: &App, req: &Incoming<'_>) -> Outcome {
         client_id,
         journal_body,
         journal_response,
+        notify: None,
     }
 }
 

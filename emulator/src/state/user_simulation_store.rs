@@ -19,14 +19,14 @@ impl Store {
             .ok_or(ErrorCode::SimUnknownBeacon.into())
     }
 
-    /// A test user checks in on the PoS of `beacon`.
+    /// A test user checks in on the PoS of `beacon`; returns the PoS.
     pub fn sim_check_in(
         &mut self,
         seed: &Seed,
         beacon: &str,
         phone: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<Uuid, ApiError> {
         let pos_id = self.pos_by_beacon(beacon)?;
         let user = seed.user(phone).ok_or(ErrorCode::SimUnknownUser)?;
         let pos = self.poses.get(&pos_id).ok_or(ErrorCode::SimUnknownBeacon)?;
@@ -47,7 +47,7 @@ impl Store {
         if let Some(p) = active.and_then(|id| self.payments.get_mut(&id)) {
             p.check_in(user, now);
         }
-        Ok(())
+        Ok(pos_id)
     }
 
     /// The test user accepts the payment issued to them on the PoS of `beacon`.
