@@ -8,6 +8,8 @@ use crate::clock::rfc3339_ms;
 use crate::faults::FaultSpec;
 use crate::journal::Query;
 use crate::reply::Reply;
+use crate::state::payment::PaymentStatus;
+use crate::state::refund::RefundStatus;
 use crate::validation::is_valid_text36;
 use axum::body::Bytes;
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -112,9 +114,114 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
         (p, m) if p.starts_with("/_emulator/callbacks/") => {
             callback(app, m, &p["/_emulator/callbacks/".len()..], body)
         }
+        (p, m) if resource_path(p).is_some() => {
+            let (kind, id, action) = resource_path(p).unwrap_or_default();
+            resource(app, m, kind, id, action, body)
+        }
         _ => Reply::json(
             StatusCode::NOT_FOUND,
-            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST reset", "GET seed", "GET|DELETE callbacks", "PUT|GET|DELETE callbacks/{alias}"] }),
+            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST reset", "GET seed", "GET|DELETE callbacks", "PUT|GET|DELETE callbacks/{alias}", "POST payments/{id}/end", "POST refunds/{id}/end"] }),
+        ),
+    }
+}
+
+/// `/_emulator/{payments|refunds|pointofsales}/{id}/{action}` split into its three parts.
+fn resource_path(path: &str) -> Option<(&str, &str, &str)> {
+    let rest = path.strip_prefix("/_emulator/")?;
+    let mut parts = rest.splitn(3, '/');
+    let kind = parts.next()?;
+    if !matches!(kind, "payments" | "refunds" | "pointofsales") {
+        return None;
+    }
+    Some((kind, parts.next()?, parts.next()?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct End {
+    status: String,
+}
+
+fn not_found(what: &str) -> Reply {
+    Reply::json(
+        StatusCode::NOT_FOUND,
+        &json!({ "error": format!("no such {what}") }),
+    )
+}
+
+/// Controls of one resource: its end decided by MobilePay.
+fn resource(app: &App, method: &Method, kind: &str, id: &str, action: &str, body: &Bytes) -> Reply {
+    match (kind, action) {
+        ("payments" | "refunds", "end") if *method != Method::POST => method_not_allowed("POST"),
+        ("payments", "end") => end_payment(app, id, body),
+        ("refunds", "end") => end_refund(app, id, body),
+        _ => Reply::json(
+            StatusCode::NOT_FOUND,
+            &json!({ "error": "unknown control endpoint" }),
+        ),
+    }
+}
+
+/// `POST /_emulator/payments/{id}/end {"status": "CancelledByMobilePay" | "ExpiredAndCancelled"}`.
+fn end_payment(app: &App, id: &str, body: &Bytes) -> Reply {
+    let to = match serde_json::from_slice::<End>(body).map(|e| e.status) {
+        Ok(s) if s == "CancelledByMobilePay" => PaymentStatus::CancelledByMobilePay,
+        Ok(s) if s == "ExpiredAndCancelled" => PaymentStatus::ExpiredAndCancelled,
+        _ => {
+            return bad(
+                "expected {\"status\": \"CancelledByMobilePay\"} or {\"status\": \"ExpiredAndCancelled\"}",
+            )
+        }
+    };
+    let now = app.clock.now();
+    match app.lock(now).end_payment(id, to, now) {
+        Ok(previous) => Reply::ok_json(&json!({
+            "paymentId": id, "status": to.as_str(), "previous": previous.as_str()
+        })),
+        Err(None) => not_found("payment"),
+        Err(Some(current)) => Reply::json(
+            StatusCode::CONFLICT,
+            &json!({
+                "error": format!("MobilePay cannot end a payment in {} as {}", current.as_str(), to.as_str()),
+                "status": current.as_str(),
+                "allowedFrom": if to == PaymentStatus::ExpiredAndCancelled {
+                    json!(["Reserved"])
+                } else {
+                    json!(["Prepared", "Paired", "Initiated", "IssuedToUser"])
+                },
+            }),
+        ),
+    }
+}
+
+/// `POST /_emulator/refunds/{id}/end {"status": "CancelledByMobilePay" | "ExpiredAndCaptured"}`.
+fn end_refund(app: &App, id: &str, body: &Bytes) -> Reply {
+    let to = match serde_json::from_slice::<End>(body).map(|e| e.status) {
+        Ok(s) if s == "CancelledByMobilePay" => RefundStatus::CancelledByMobilePay,
+        Ok(s) if s == "ExpiredAndCaptured" => RefundStatus::ExpiredAndCaptured,
+        _ => {
+            return bad(
+                "expected {\"status\": \"CancelledByMobilePay\"} or {\"status\": \"ExpiredAndCaptured\"}",
+            )
+        }
+    };
+    let now = app.clock.now();
+    match app.lock(now).end_refund(id, to, now) {
+        Ok(previous) => {
+            Reply::ok_json(&json!({ "refundId": id, "status": to, "previous": previous }))
+        }
+        Err(None) => not_found("refund"),
+        Err(Some(current)) => Reply::json(
+            StatusCode::CONFLICT,
+            &json!({
+                "error": format!("MobilePay cannot end a refund in {current:?} as {to:?}"),
+                "status": current,
+                "allowedFrom": if to == RefundStatus::ExpiredAndCaptured {
+                    json!(["Reserved"])
+                } else {
+                    json!(["Initiated"])
+                },
+            }),
         ),
     }
 }

@@ -307,6 +307,29 @@ impl Payment {
         }
     }
 
+    /// MobilePay ends the payment on its own (the control API's per-payment end):
+    /// `CancelledByMobilePay` from the active states (notes §5.1: inactive too long, an
+    /// error, the reservation failed on the card; §5.2 for `Prepared`; `Paired` [inferred],
+    /// like the inactivity timeout), `ExpiredAndCancelled` from `Reserved` (the reservation
+    /// ran out early, e.g. a card type with a shorter lifetime; `paymentExpiresAt` becomes now).
+    /// Returns the state it left, or `Err` with the current one when MobilePay could not do it.
+    pub fn end_by_mobilepay(
+        &mut self,
+        to: PaymentStatus,
+        now: DateTime<Utc>,
+    ) -> Result<PaymentStatus, PaymentStatus> {
+        let from = self.status;
+        match to {
+            PaymentStatus::CancelledByMobilePay if from.is_active() => {}
+            PaymentStatus::ExpiredAndCancelled if from == PaymentStatus::Reserved => {
+                self.expires_at = Some(now);
+            }
+            _ => return Err(from),
+        }
+        self.set(to, now);
+        Ok(from)
+    }
+
     /// The PoS was deleted under an active payment [inferred]: MobilePay cancels it.
     pub fn cancel_by_mobilepay(&mut self, now: DateTime<Utc>) -> bool {
         if self.status.is_active() {
@@ -616,6 +639,37 @@ mod tests {
             t + chrono::Duration::seconds(60)
         ));
         assert_eq!(q.status, PaymentStatus::CancelledByMobilePay);
+    }
+
+    #[test]
+    fn mobilepay_ends_active_payments_as_cancelled_and_reserved_ones_as_expired() {
+        use PaymentStatus::*;
+        let s = seed();
+        let (ui, u) = user(&s, "+4520031801");
+        let mut p = initiated(None, 100, None);
+        assert_eq!(
+            p.end_by_mobilepay(ExpiredAndCancelled, now()),
+            Err(Initiated)
+        );
+        assert_eq!(
+            p.end_by_mobilepay(CancelledByMobilePay, now()),
+            Ok(Initiated)
+        );
+        assert_eq!(
+            p.end_by_mobilepay(CancelledByMobilePay, now()),
+            Err(CancelledByMobilePay)
+        );
+        let mut r = initiated(Some(ui), 100, None);
+        r.accept(ui, &u, 3600, now()).unwrap();
+        assert_eq!(
+            r.end_by_mobilepay(CancelledByMobilePay, now()),
+            Err(Reserved)
+        );
+        let t = now();
+        assert_eq!(r.end_by_mobilepay(ExpiredAndCancelled, t), Ok(Reserved));
+        assert_eq!(r.expires_at, Some(t));
+        let mut q = initiated(None, 100, None);
+        assert_eq!(q.end_by_mobilepay(Captured, now()), Err(Initiated));
     }
 
     #[test]

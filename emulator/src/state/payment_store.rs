@@ -180,6 +180,25 @@ impl Store {
         Ok(())
     }
 
+    /// The control API's per-payment end decided by MobilePay (see
+    /// [`Payment::end_by_mobilepay`]); an active payment that ends frees its PoS.
+    /// `Ok(previous)`, or `Err(None)` for an unknown payment, `Err(Some(current))` when
+    /// MobilePay could not end it so from its current state.
+    pub fn end_payment(
+        &mut self,
+        id: &str,
+        to: PaymentStatus,
+        now: DateTime<Utc>,
+    ) -> Result<PaymentStatus, Option<PaymentStatus>> {
+        let p = parse_guid(id)
+            .and_then(|id| self.payments.get_mut(&id))
+            .ok_or(None)?;
+        let previous = p.end_by_mobilepay(to, now).map_err(Some)?;
+        let pid = p.id;
+        self.sync_pos(pid);
+        Ok(previous)
+    }
+
     /// `GET /payments`: without `captured`, the active and reserved payments; with it, the
     /// captured ones. An `orderId` matches only its latest payment.
     pub fn list_payments(

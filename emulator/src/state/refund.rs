@@ -108,6 +108,26 @@ impl Refund {
         }
     }
 
+    /// MobilePay ends the refund on its own (the control API's per-refund end):
+    /// `CancelledByMobilePay` from `Initiated` (notes §5.4), `ExpiredAndCaptured` from
+    /// `Reserved` (the 24 h ran out early). Returns the state it left, or `Err` with the current.
+    pub fn end_by_mobilepay(
+        &mut self,
+        to: RefundStatus,
+        now: DateTime<Utc>,
+    ) -> Result<RefundStatus, RefundStatus> {
+        let from = self.status;
+        match (from, to) {
+            (RefundStatus::Initiated, RefundStatus::CancelledByMobilePay) => {}
+            (RefundStatus::Reserved, RefundStatus::ExpiredAndCaptured) => {
+                self.expires_at = Some(now);
+            }
+            _ => return Err(from),
+        }
+        self.status = to;
+        Ok(from)
+    }
+
     /// 24 h after reservation: `Reserved` → `ExpiredAndCaptured`.
     pub fn expire(&mut self, now: DateTime<Utc>) -> bool {
         if self.status == RefundStatus::Reserved && self.expires_at.is_some_and(|e| e <= now) {

@@ -125,6 +125,21 @@ impl Store {
             .map_err(Into::into)
     }
 
+    /// The control API's per-refund end decided by MobilePay (see
+    /// [`Refund::end_by_mobilepay`]); errors as [`Store::end_payment`].
+    pub fn end_refund(
+        &mut self,
+        id: &str,
+        to: RefundStatus,
+        now: DateTime<Utc>,
+    ) -> Result<RefundStatus, Option<RefundStatus>> {
+        parse_guid(id)
+            .and_then(|id| self.refunds.get_mut(&id))
+            .ok_or(None)?
+            .end_by_mobilepay(to, now)
+            .map_err(Some)
+    }
+
     pub fn list_refunds(&self, owner: &Owner, payment_id: Uuid) -> Vec<Uuid> {
         let mut out: Vec<&Refund> = self
             .refunds
