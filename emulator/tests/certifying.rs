@@ -113,3 +113,121 @@ async fn mobilepay_cancels_an_initiated_refund_and_captures_a_reserved_one_early
         404
     );
 }
+
+// ----- 6. varying pollDelayInMs --------------------------------------------------------------
+
+async fn delays(c: &Ctx, path: &str, n: usize, judge: bool) -> Vec<u64> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let mut rb = c.req(Method::GET, path);
+        if judge {
+            rb = rb.header("x-poscert-actor", "judge");
+        }
+        let r = send(rb).await;
+        r.assert_ok();
+        out.push(r.body["pollDelayInMs"].as_u64().unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn successive_polls_carry_the_scripted_poll_delays() {
+    let c = Ctx::start().await;
+    let (pos, _) = c.create_pos().await;
+    let (other_pos, _) = c.create_pos().await;
+    let put = c
+        .control(
+            Method::PUT,
+            &format!("/_emulator/pointofsales/{pos}/poll-delays"),
+            Some(json!({ "payments": [1000, 1500], "checkin": [300] })),
+        )
+        .await;
+    put.assert_ok();
+    let pay = c.initiate_ok(&pos, 5.0).await;
+    let path = format!("/pos/v10/payments/{pay}");
+    assert_eq!(delays(&c, &path, 1, false).await, [1000]);
+    // A judge's poll sees what the next client poll gets, without using it up.
+    assert_eq!(delays(&c, &path, 2, true).await, [1500, 1500]);
+    assert_eq!(delays(&c, &path, 3, false).await, [1500, 1500, 1500]);
+    let checkin = format!("/pos/v10/pointofsales/{pos}/checkin");
+    assert_eq!(delays(&c, &checkin, 2, false).await, [300, 300]);
+    // Another PoS keeps the configured value.
+    let other = c.initiate_ok(&other_pos, 5.0).await;
+    let other_path = format!("/pos/v10/payments/{other}");
+    assert_eq!(delays(&c, &other_path, 2, false).await, [20, 20]);
+    // A payment's own sequence wins over its PoS's, and starts counting afresh.
+    c.control(
+        Method::PUT,
+        &format!("/_emulator/payments/{pay}/poll-delays"),
+        Some(json!({ "delaysMs": [50, 60] })),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(delays(&c, &path, 3, false).await, [50, 60, 60]);
+    // Emulator-wide, for refunds; per refund.
+    c.control(
+        Method::PUT,
+        "/_emulator/poll-delays",
+        Some(json!({ "refunds": [7, 9] })),
+    )
+    .await
+    .assert_ok();
+    let captured = c.captured(10.0).await;
+    let refund = c.refund_ok(&captured, 1.0).await;
+    let refund_path = format!("/pos/v10/refunds/{refund}");
+    assert_eq!(delays(&c, &refund_path, 3, false).await, [7, 9, 9]);
+    c.control(
+        Method::PUT,
+        &format!("/_emulator/refunds/{refund}/poll-delays"),
+        Some(json!({ "delaysMs": [11] })),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(delays(&c, &refund_path, 1, false).await, [11]);
+    let all = c.control(Method::GET, "/_emulator/poll-delays", None).await;
+    assert_eq!(all.body["global"], json!({ "refunds": [7, 9] }));
+    assert_eq!(
+        all.body["pointOfSales"][&pos],
+        json!({ "payments": [1000, 1500], "checkin": [300] })
+    );
+    assert_eq!(all.body["resources"][&pay], json!([50, 60]));
+    // Cleared: the configured values again.
+    let cleared = c
+        .control(Method::DELETE, "/_emulator/poll-delays", None)
+        .await;
+    assert_eq!(cleared.body["cleared"], 5);
+    assert_eq!(delays(&c, &path, 1, false).await, [20]);
+    assert_eq!(delays(&c, &refund_path, 1, false).await, [5]);
+    // Refused: unknown resources and bad sequences.
+    let bad = [
+        (
+            format!("/_emulator/pointofsales/{}/poll-delays", uuid()),
+            json!({ "payments": [1] }),
+            404,
+        ),
+        (
+            format!("/_emulator/payments/{refund}/poll-delays"),
+            json!({ "delaysMs": [1] }),
+            404,
+        ),
+        (
+            format!("/_emulator/payments/{pay}/poll-delays"),
+            json!({ "delaysMs": [] }),
+            400,
+        ),
+        (
+            format!("/_emulator/pointofsales/{pos}/poll-delays"),
+            json!({}),
+            400,
+        ),
+        (
+            "/_emulator/poll-delays".to_string(),
+            json!({ "payments": [-1] }),
+            400,
+        ),
+    ];
+    for (path, body, status) in bad {
+        let r = c.control(Method::PUT, &path, Some(body)).await;
+        assert_eq!(r.status, status, "{path}: {}", r.body);
+    }
+}

@@ -9,6 +9,7 @@ use crate::faults::FaultSpec;
 use crate::journal::Query;
 use crate::reply::Reply;
 use crate::state::payment::PaymentStatus;
+use crate::state::poll_delays::{DelaySet, Polled};
 use crate::state::refund::RefundStatus;
 use crate::validation::is_valid_text36;
 use axum::body::Bytes;
@@ -104,6 +105,7 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
         ("/_emulator/reset", _) => method_not_allowed("POST"),
         ("/_emulator/seed", &Method::GET) => Reply::ok_json(&app.seed),
         ("/_emulator/seed", _) => method_not_allowed("GET"),
+        ("/_emulator/poll-delays", m) => poll_delays(app, m, body),
         ("/_emulator/callbacks", &Method::GET) => {
             Reply::ok_json(&json!({ "callbacks": app.callbacks.list() }))
         }
@@ -120,7 +122,7 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
         }
         _ => Reply::json(
             StatusCode::NOT_FOUND,
-            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST reset", "GET seed", "GET|DELETE callbacks", "PUT|GET|DELETE callbacks/{alias}", "POST payments/{id}/end", "POST refunds/{id}/end"] }),
+            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST reset", "GET seed", "GET|DELETE callbacks", "PUT|GET|DELETE callbacks/{alias}", "POST payments/{id}/end", "POST refunds/{id}/end", "GET|PUT|DELETE poll-delays", "PUT|DELETE pointofsales/{id}/poll-delays", "PUT|DELETE payments/{id}/poll-delays", "PUT|DELETE refunds/{id}/poll-delays"] }),
         ),
     }
 }
@@ -155,6 +157,7 @@ fn resource(app: &App, method: &Method, kind: &str, id: &str, action: &str, body
         ("payments" | "refunds", "end") if *method != Method::POST => method_not_allowed("POST"),
         ("payments", "end") => end_payment(app, id, body),
         ("refunds", "end") => end_refund(app, id, body),
+        (_, "poll-delays") => resource_poll_delays(app, method, kind, id, body),
         _ => Reply::json(
             StatusCode::NOT_FOUND,
             &json!({ "error": "unknown control endpoint" }),
@@ -223,6 +226,133 @@ fn end_refund(app: &App, id: &str, body: &Bytes) -> Reply {
                 },
             }),
         ),
+    }
+}
+
+/// The body of `PUT /_emulator/poll-delays` and `PUT /_emulator/pointofsales/{id}/poll-delays`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DelaysBody {
+    #[serde(default)]
+    payments: Option<Vec<u64>>,
+    #[serde(default)]
+    checkin: Option<Vec<u64>>,
+    #[serde(default)]
+    refunds: Option<Vec<u64>>,
+}
+
+/// The body of `PUT /_emulator/{payments|refunds}/{id}/poll-delays`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ResourceDelaysBody {
+    delays_ms: Vec<u64>,
+}
+
+/// Longest accepted `pollDelayInMs` (10 minutes) and sequence.
+const MAX_POLL_DELAY_MS: u64 = 600_000;
+const MAX_SEQUENCE: usize = 1000;
+
+fn check_sequence(d: &[u64]) -> Result<(), String> {
+    if d.is_empty() || d.len() > MAX_SEQUENCE {
+        return Err(format!("a sequence holds 1 to {MAX_SEQUENCE} values"));
+    }
+    if d.iter().any(|v| *v > MAX_POLL_DELAY_MS) {
+        return Err(format!("a pollDelayInMs is at most {MAX_POLL_DELAY_MS}"));
+    }
+    Ok(())
+}
+
+fn delay_set(body: &Bytes) -> Result<DelaySet, String> {
+    let b: DelaysBody = serde_json::from_slice(body).map_err(|e| {
+        format!("expected {{\"payments\": [ms, ...], \"checkin\": [...], \"refunds\": [...]}}: {e}")
+    })?;
+    let set = DelaySet {
+        payments: b.payments,
+        checkin: b.checkin,
+        refunds: b.refunds,
+    };
+    if Polled::ALL.iter().all(|p| set.get(*p).is_none()) {
+        return Err("give at least one of payments, checkin, refunds".into());
+    }
+    for p in Polled::ALL {
+        if let Some(d) = set.get(p) {
+            check_sequence(d).map_err(|e| format!("{}: {e}", p.key()))?;
+        }
+    }
+    Ok(set)
+}
+
+/// `GET|PUT|DELETE /_emulator/poll-delays`: the emulator-wide sequences, and every rule.
+fn poll_delays(app: &App, method: &Method, body: &Bytes) -> Reply {
+    let now = app.clock.now();
+    match *method {
+        Method::GET => Reply::ok_json(&app.lock(now).poll_delays.describe()),
+        Method::PUT => match delay_set(body) {
+            Ok(set) => {
+                let mut store = app.lock(now);
+                store.poll_delays.set_global(&set);
+                Reply::ok_json(&store.poll_delays.describe())
+            }
+            Err(e) => bad(e),
+        },
+        Method::DELETE => Reply::ok_json(&json!({ "cleared": app.lock(now).poll_delays.clear() })),
+        _ => method_not_allowed("GET, PUT, DELETE"),
+    }
+}
+
+/// `PUT|DELETE /_emulator/{pointofsales|payments|refunds}/{id}/poll-delays`.
+fn resource_poll_delays(app: &App, method: &Method, kind: &str, id: &str, body: &Bytes) -> Reply {
+    let what = match kind {
+        "pointofsales" => "point of sale",
+        "payments" => "payment",
+        _ => "refund",
+    };
+    let Some(id) = crate::validation::parse_guid(id) else {
+        return not_found(what);
+    };
+    let now = app.clock.now();
+    match *method {
+        Method::PUT => {
+            let mut store = app.lock(now);
+            let exists = match kind {
+                "pointofsales" => store.poses.contains_key(&id),
+                "payments" => store.payments.contains_key(&id),
+                _ => store.refunds.contains_key(&id),
+            };
+            if !exists {
+                return not_found(what);
+            }
+            if kind == "pointofsales" {
+                match delay_set(body) {
+                    Ok(set) => {
+                        store.poll_delays.set_pos(id, &set);
+                        Reply::ok_json(&json!({ "posId": id.to_string(), "pollDelays": set }))
+                    }
+                    Err(e) => bad(e),
+                }
+            } else {
+                let parsed = serde_json::from_slice::<ResourceDelaysBody>(body)
+                    .map_err(|e| format!("expected {{\"delaysMs\": [ms, ...]}}: {e}"))
+                    .and_then(|b| check_sequence(&b.delays_ms).map(|()| b.delays_ms));
+                match parsed {
+                    Ok(delays) => {
+                        store.poll_delays.set_resource(id, delays.clone());
+                        Reply::ok_json(&json!({ "id": id.to_string(), "delaysMs": delays }))
+                    }
+                    Err(e) => bad(e),
+                }
+            }
+        }
+        Method::DELETE => {
+            let mut store = app.lock(now);
+            let removed = if kind == "pointofsales" {
+                store.poll_delays.clear_pos(id)
+            } else {
+                store.poll_delays.clear_resource(id)
+            };
+            Reply::ok_json(&json!({ "removed": removed }))
+        }
+        _ => method_not_allowed("PUT, DELETE"),
     }
 }
 

@@ -26,6 +26,14 @@ use axum::http::{header, HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+/// A request marked `x-poscert-actor: judge`: poscert's own observation, which must not move
+/// anything on (reserve a refund, use up a scripted `pollDelayInMs`).
+pub fn is_judge(req: &Incoming<'_>) -> bool {
+    req.headers
+        .get("x-poscert-actor")
+        .is_some_and(|v| v.as_bytes() == b"judge")
+}
+
 /// The parts of a request handlers look at.
 pub struct Incoming<'a> {
     pub route: &'a Route,

@@ -2,7 +2,7 @@
 //! list, capture and cancel. The rules live in [`crate::state::payment`]; this module turns
 //! JSON into validated values and states into `QueryPaymentResponse`.
 
-use super::{guid_param, ids_reply, json_body, Incoming};
+use super::{guid_param, ids_reply, is_judge, json_body, Incoming};
 use crate::app::App;
 use crate::clock::rfc3339_ms;
 use crate::errors::{ApiError, ErrorCode};
@@ -120,7 +120,7 @@ struct QueryPaymentResponse<'a> {
     poll_delay_in_ms: u64,
 }
 
-fn render(app: &App, p: &Payment) -> Reply {
+fn render(p: &Payment, app: &App, poll_delay_in_ms: u64) -> Reply {
     let d = p.details.as_ref();
     let user = p.user.and_then(|u| app.seed.test_users.get(u));
     Reply::ok_json(&QueryPaymentResponse {
@@ -142,7 +142,7 @@ fn render(app: &App, p: &Payment) -> Reply {
         } else {
             None
         },
-        poll_delay_in_ms: app.config.payment_poll_delay_ms,
+        poll_delay_in_ms,
     })
 }
 
@@ -153,13 +153,17 @@ pub fn get(
     req: &Incoming<'_>,
     now: DateTime<Utc>,
 ) -> Result<Reply, ApiError> {
-    let store = app.lock(now);
-    let p = store.payment_for(
-        &caller.owner,
-        req.id(),
-        ErrorCode::QueryPaymentOtherMerchant,
-    )?;
-    Ok(render(app, p))
+    let mut store = app.lock(now);
+    let id = store
+        .payment_for(
+            &caller.owner,
+            req.id(),
+            ErrorCode::QueryPaymentOtherMerchant,
+        )?
+        .id;
+    let delay = store.payment_poll_delay(id, !is_judge(req), app.config.payment_poll_delay_ms);
+    let p = store.payments.get(&id).ok_or(ApiError::NotFound)?;
+    Ok(render(p, app, delay))
 }
 
 /// `GET /payments?posId=&orderId=&state=`: at least `posId` or `orderId` (1109 [inferred]).

@@ -1,7 +1,7 @@
 //! Points of sale (notes §4.2): create (idempotent), get, list with filters, delete, and the
 //! check-in status a client polls.
 
-use super::{guid_param, ids_reply, json_body, Incoming};
+use super::{guid_param, ids_reply, is_judge, json_body, Incoming};
 use crate::app::App;
 use crate::errors::{ApiError, ErrorCode};
 use crate::headers::Caller;
@@ -162,13 +162,16 @@ pub fn checkin(
     req: &Incoming<'_>,
     now: DateTime<Utc>,
 ) -> Result<Reply, ApiError> {
-    let store = app.lock(now);
+    let mut store = app.lock(now);
     let pos = store.pos_for(&caller.owner, req.id(), ErrorCode::PosOtherIntegrator)?;
-    let user = pos.checked_in.and_then(|u| app.seed.test_users.get(u));
+    let (id, checked_in) = (pos.id, pos.checked_in);
+    let poll_delay_in_ms =
+        store.checkin_poll_delay(id, !is_judge(req), app.config.payment_poll_delay_ms);
+    let user = checked_in.and_then(|u| app.seed.test_users.get(u));
     Ok(Reply::ok_json(&CheckInResponse {
         is_user_checked_in: user.is_some(),
         loyalty_ids: user.map(|u| u.loyalty_ids()),
-        poll_delay_in_ms: app.config.payment_poll_delay_ms,
+        poll_delay_in_ms,
         customer_token: user.map(|u| u.customer_token()),
         customer_receipt_token: user.map(|u| u.customer_receipt_token()),
     }))

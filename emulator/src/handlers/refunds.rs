@@ -3,7 +3,7 @@
 //! Errors here are `ErrorResponseV2` (`"origin":"PoS"`), chosen by the route.
 
 use super::payments::CURRENCIES;
-use super::{guid_param, ids_reply, json_body, Incoming};
+use super::{guid_param, ids_reply, is_judge, json_body, Incoming};
 use crate::app::App;
 use crate::errors::{ApiError, ErrorCode};
 use crate::headers::Caller;
@@ -66,10 +66,7 @@ pub fn get(
     let mut store = app.lock(now);
     // poscert's judge only observes: its polls must not be what reserves the refund, or a client
     // that never polls would pass in adapter mode (the journal records this header too).
-    let judge = req
-        .headers
-        .get("x-poscert-actor")
-        .is_some_and(|v| v.as_bytes() == b"judge");
+    let judge = is_judge(req);
     let (r, reported) = if judge {
         let r = store.peek_refund(&caller.owner, req.id())?;
         let status = r.status;
@@ -77,6 +74,7 @@ pub fn get(
     } else {
         store.observe_refund(&app.config, &caller.owner, req.id(), now)?
     };
+    let poll_delay_in_ms = store.refund_poll_delay(r.id, !judge, app.config.refund_poll_delay_ms);
     Ok(Reply::ok_json(&GetRefundResponse {
         refund_id: r.id.to_string(),
         payment_id: r.payment_id.to_string(),
@@ -84,7 +82,7 @@ pub fn get(
         amount: minor_to_json(r.amount),
         currency_code: r.currency,
         status: reported,
-        poll_delay_in_ms: app.config.refund_poll_delay_ms,
+        poll_delay_in_ms,
     }))
 }
 

@@ -10,18 +10,21 @@
 //! Time-driven transitions (reservation expiry, refund auto-capture, inactivity) sit in a
 //! deadline heap that [`Store::tick`] drains before each operation and on clock advance.
 //!
-//! The resource models and their state machines are `pos.rs`, `payment.rs` and `refund.rs`.
-//! The operations on the store are `impl Store` blocks split by resource (`pos_store.rs`,
-//! `payment_store.rs`, `refund_store.rs`, and `user_simulation_store.rs` for what the
-//! simulated app user does). They are files, not locks: every operation still runs under the
+//! The resource models and their state machines are `pos.rs`, `payment.rs` and `refund.rs`
+//! (and `poll_delays.rs`, the scripted `pollDelayInMs` sequences). The operations on the store
+//! are `impl Store` blocks split by resource (`pos_store.rs`, `payment_store.rs`,
+//! `refund_store.rs`, `user_simulation_store.rs` for what the simulated app user does, and
+//! `poll_delay_store.rs`). They are files, not locks: every operation still runs under the
 //! one `Mutex<Store>`. This file keeps the store itself, what every operation file needs
 //! (owners, the 403 rule, deadlines) and the clock tick.
 
 pub mod payment;
+pub mod poll_delays;
 pub mod pos;
 pub mod refund;
 
 mod payment_store;
+mod poll_delay_store;
 mod pos_store;
 mod refund_store;
 #[cfg(test)]
@@ -35,6 +38,7 @@ use crate::errors::{ApiError, ErrorCode};
 use crate::idempotency::IdempotencyStore;
 use chrono::{DateTime, Duration, Utc};
 use payment::Payment;
+use poll_delays::PollDelays;
 use pos::Pos;
 use refund::Refund;
 use std::cmp::Reverse;
@@ -69,6 +73,8 @@ pub struct Store {
     pub payments: HashMap<Uuid, Payment>,
     pub refunds: HashMap<Uuid, Refund>,
     pub idempotency: IdempotencyStore,
+    /// Scripted `pollDelayInMs` sequences (emulator-only control).
+    pub poll_delays: PollDelays,
     /// Active PoSes by lowercase beacon id (beacon ids are globally unique).
     beacons: HashMap<String, Uuid>,
     /// The latest payment per (owner, orderId): a reused orderId overwrites the mapping.
