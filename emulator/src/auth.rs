@@ -6,13 +6,19 @@
 //! malformed one yields 1182 at use time), `iat`/`exp` on the virtual clock, and a revocation
 //! `epoch`: `POST /_emulator/tokens/revoke` bumps the epoch and every older token stops
 //! working, which lets the engine prove that a client refreshes its token on 401.
+//!
+//! Every token also carries a `serial`, counting up across the tokens this service issued, so
+//! revocation and expiry can be narrowed to the tokens issued *so far* (a fresh token works at
+//! once) of one client id and/or for use on one PoS ([`TokenRule`]): parallel certification
+//! cases share a client id, and usually one cached token, but each owns its PoS.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::RwLock;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -27,6 +33,9 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub epoch: u64,
+    /// Issue order (1, 2, …) within this emulator run.
+    #[serde(default)]
+    pub serial: u64,
     pub jti: String,
 }
 
@@ -52,9 +61,36 @@ impl TokenError {
     }
 }
 
+/// Tokens made invalid by a control call: those issued up to `up_to` (serial), of `client_id`
+/// (any when `None`), and, with `pos`, only when used on that PoS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRule {
+    pub client_id: Option<String>,
+    pub pos: Option<uuid::Uuid>,
+    pub up_to: u64,
+    /// [`TokenError::Expired`] or [`TokenError::Revoked`]: what the 401 says.
+    pub reason: TokenError,
+}
+
+impl TokenRule {
+    fn hits(&self, claims: &Claims) -> bool {
+        claims.serial <= self.up_to
+            && self
+                .client_id
+                .as_deref()
+                .is_none_or(|c| c == claims.client_id)
+    }
+}
+
 pub struct TokenService {
     key: [u8; 32],
     epoch: AtomicU64,
+    serial: AtomicU64,
+    /// Rules without a PoS, checked on every verification, and rules for one PoS, checked by
+    /// [`TokenService::check_pos`]. The counts spare the lock while there are none.
+    rules: RwLock<Vec<TokenRule>>,
+    general_rules: AtomicUsize,
+    pos_rules: AtomicUsize,
 }
 
 impl Default for TokenService {
@@ -71,6 +107,10 @@ impl TokenService {
         TokenService {
             key,
             epoch: AtomicU64::new(0),
+            serial: AtomicU64::new(0),
+            rules: RwLock::new(Vec::new()),
+            general_rules: AtomicUsize::new(0),
+            pos_rules: AtomicUsize::new(0),
         }
     }
 
@@ -94,6 +134,7 @@ impl TokenService {
             iat: now,
             exp: now.saturating_add(i64::try_from(lifetime).unwrap_or(i64::MAX)),
             epoch: self.epoch.load(Ordering::SeqCst),
+            serial: self.serial.fetch_add(1, Ordering::SeqCst) + 1,
             jti: uuid::Uuid::new_v4().simple().to_string(),
         };
         let claims_json = serde_json::to_vec(&claims).unwrap_or_default();
@@ -130,12 +171,58 @@ impl TokenService {
         if now >= claims.exp {
             return Err(TokenError::Expired);
         }
+        if self.general_rules.load(Ordering::SeqCst) > 0 {
+            let rules = self.rules.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(r) = rules.iter().find(|r| r.pos.is_none() && r.hits(&claims)) {
+                return Err(r.reason);
+            }
+        }
         Ok(claims)
     }
 
     /// Invalidate every token issued so far.
     pub fn revoke_all(&self) -> u64 {
         self.epoch.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Invalidate the tokens issued so far of `client_id` (any client when `None`), and with
+    /// `pos` only on requests about that PoS, saying `reason` in the 401. Tokens issued from
+    /// now on are not affected. Returns the last serial the rule covers.
+    pub fn invalidate(
+        &self,
+        client_id: Option<&str>,
+        pos: Option<uuid::Uuid>,
+        reason: TokenError,
+    ) -> u64 {
+        let mut rules = self.rules.write().unwrap_or_else(|p| p.into_inner());
+        let up_to = self.serial.load(Ordering::SeqCst);
+        rules.push(TokenRule {
+            client_id: client_id.map(str::to_string),
+            pos,
+            up_to,
+            reason,
+        });
+        let counter = if pos.is_some() {
+            &self.pos_rules
+        } else {
+            &self.general_rules
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+        up_to
+    }
+
+    /// Whether any rule is scoped to a PoS (then a request's PoS must be looked up).
+    pub fn has_pos_rules(&self) -> bool {
+        self.pos_rules.load(Ordering::SeqCst) > 0
+    }
+
+    /// The PoS-scoped rules for a verified token used on a request about `pos`.
+    pub fn check_pos(&self, claims: &Claims, pos: uuid::Uuid) -> Result<(), TokenError> {
+        let rules = self.rules.read().unwrap_or_else(|p| p.into_inner());
+        match rules.iter().find(|r| r.pos == Some(pos) && r.hits(claims)) {
+            Some(r) => Err(r.reason),
+            None => Ok(()),
+        }
     }
 }
 
@@ -206,6 +293,27 @@ mod tests {
         let new = svc.issue("c1", None, 0, 100);
         assert_eq!(svc.verify(&old, 1), Err(TokenError::Revoked));
         assert!(svc.verify(&new, 1).is_ok());
+    }
+
+    #[test]
+    fn narrowed_invalidation_hits_older_tokens_of_one_client_or_on_one_pos() {
+        let svc = TokenService::new();
+        let a_old = svc.issue("a", None, 0, 100);
+        let b_old = svc.issue("b", None, 0, 100);
+        svc.invalidate(Some("a"), None, TokenError::Expired);
+        let a_new = svc.issue("a", None, 0, 100);
+        assert_eq!(svc.verify(&a_old, 1), Err(TokenError::Expired));
+        assert!(svc.verify(&b_old, 1).is_ok());
+        assert!(svc.verify(&a_new, 1).is_ok());
+        let pos = uuid::Uuid::new_v4();
+        assert!(!svc.has_pos_rules());
+        svc.invalidate(None, Some(pos), TokenError::Revoked);
+        assert!(svc.has_pos_rules());
+        let b = svc.verify(&b_old, 1).unwrap();
+        assert_eq!(svc.check_pos(&b, pos), Err(TokenError::Revoked));
+        assert_eq!(svc.check_pos(&b, uuid::Uuid::new_v4()), Ok(()));
+        let fresh = svc.verify(&svc.issue("b", None, 0, 100), 1).unwrap();
+        assert_eq!(svc.check_pos(&fresh, pos), Ok(()));
     }
 
     #[test]

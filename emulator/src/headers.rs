@@ -116,6 +116,7 @@ mod tests {
             iat: 0,
             exp: 10,
             epoch: 0,
+            serial: 1,
             jti: "j".into(),
         }
     }

@@ -231,3 +231,123 @@ async fn successive_polls_carry_the_scripted_poll_delays() {
         assert_eq!(r.status, status, "{path}: {}", r.body);
     }
 }
+
+// ----- 7. tokens of one case -----------------------------------------------------------------
+
+/// Status and `moreInformation` of a request with `token`.
+async fn with_token(c: &Ctx, token: &str, method: Method, path: &str) -> (u16, String) {
+    let r = send(c.req_as(token, method, path)).await;
+    let why = r.body["moreInformation"].as_str().unwrap_or("").to_string();
+    (r.status, why)
+}
+
+#[tokio::test]
+async fn a_case_expires_the_token_on_its_own_pos_and_parallel_cases_keep_working() {
+    let c = Ctx::start().await;
+    // Two cases, one client id and one shared (cached) token, each with its own PoS.
+    let shared = c.token.clone();
+    let (pos_a, _) = c.create_pos().await;
+    let (pos_b, _) = c.create_pos().await;
+    let order_a = "order-case-a";
+    let pay_a = c
+        .initiate(&pos_a, 5.0, json!({ "orderId": order_a }))
+        .await
+        .body["paymentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pay_b = c.initiate_ok(&pos_b, 5.0).await;
+
+    // Case A expires "its client's token" mid-sale.
+    let r = c
+        .control(
+            Method::POST,
+            "/_emulator/tokens/expire",
+            Some(json!({ "posId": pos_a })),
+        )
+        .await;
+    r.assert_ok();
+    assert_eq!(r.body["expired"], json!(true));
+    assert_eq!(r.body["posId"], json!(pos_a));
+    assert!(r.body["tokensUpTo"].as_u64().unwrap() >= 1);
+
+    let expired = (401, "Token expired".to_string());
+    for (method, path) in [
+        (Method::GET, format!("/pos/v10/payments/{pay_a}")),
+        (Method::GET, format!("/pos/v10/payments?posId={pos_a}")),
+        (Method::GET, format!("/pos/v10/payments?orderId={order_a}")),
+        (
+            Method::GET,
+            format!("/pos/v10/pointofsales/{pos_a}/checkin"),
+        ),
+        (Method::POST, format!("/pos/v10/payments/{pay_a}/cancel")),
+    ] {
+        assert_eq!(
+            with_token(&c, &shared, method, &path).await,
+            expired,
+            "{path}"
+        );
+    }
+    let r = send(
+        c.req_as(&shared, Method::POST, "/pos/v10/payments")
+            .header("X-MobilePay-Idempotency-Key", uuid())
+            .json(&json!({ "posId": pos_a, "orderId": "o-2", "amount": 1, "currencyCode": "DKK", "plannedCaptureDelay": "None" })),
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.headers["www-authenticate"], "Bearer");
+    // Case B, same token, other PoS: untouched, and so are requests about no PoS.
+    for path in [
+        format!("/pos/v10/payments/{pay_b}"),
+        format!("/pos/v10/pointofsales/{pos_b}"),
+        "/pos/v10/stores".to_string(),
+    ] {
+        assert_eq!(
+            with_token(&c, &shared, Method::GET, &path).await.0,
+            200,
+            "{path}"
+        );
+    }
+    // A fresh token works on PoS A at once.
+    let fresh = c.token_for(0, Some("DK90000028")).await;
+    let path = format!("/pos/v10/payments/{pay_a}/cancel");
+    assert_eq!(with_token(&c, &fresh, Method::POST, &path).await.0, 200);
+
+    // By client id: every token of that client issued so far, everywhere; others unaffected.
+    let second = c.token_for(1, Some("DK90000028")).await;
+    let client = c.emu.seed().integrators[0].client_id.clone();
+    let r = c
+        .control(
+            Method::POST,
+            "/_emulator/tokens/revoke",
+            Some(json!({ "clientId": client })),
+        )
+        .await;
+    r.assert_ok();
+    assert_eq!(r.body["clientId"], json!(client));
+    let path = format!("/pos/v10/payments/{pay_b}");
+    assert_eq!(
+        with_token(&c, &fresh, Method::GET, &path).await,
+        (401, "Token revoked".to_string())
+    );
+    assert_eq!(
+        with_token(&c, &second, Method::GET, "/pos/v10/stores")
+            .await
+            .0,
+        200
+    );
+    let newest = c.token_for(0, Some("DK90000028")).await;
+    assert_eq!(with_token(&c, &newest, Method::GET, &path).await.0, 200);
+
+    // Refused scopes.
+    for (body, status) in [
+        (json!({ "posId": uuid() }), 404),
+        (json!({ "clientId": "nobody" }), 404),
+        (json!({ "pos": "x" }), 400),
+    ] {
+        let r = c
+            .control(Method::POST, "/_emulator/tokens/expire", Some(body))
+            .await;
+        assert_eq!(r.status, status, "{}", r.body);
+    }
+}

@@ -3,6 +3,7 @@
 //! client; it is not part of MobilePay's API and never appears under `/pos`.
 
 use crate::app::App;
+use crate::auth::TokenError;
 use crate::callbacks::check_url;
 use crate::clock::rfc3339_ms;
 use crate::faults::FaultSpec;
@@ -94,10 +95,9 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
             }
         }
         ("/_emulator/clock/advance", _) => method_not_allowed("POST"),
-        ("/_emulator/tokens/revoke", &Method::POST) => {
-            Reply::ok_json(&json!({ "revoked": true, "epoch": app.tokens.revoke_all() }))
-        }
-        ("/_emulator/tokens/revoke", _) => method_not_allowed("POST"),
+        ("/_emulator/tokens/revoke", &Method::POST) => tokens(app, TokenError::Revoked, body),
+        ("/_emulator/tokens/expire", &Method::POST) => tokens(app, TokenError::Expired, body),
+        ("/_emulator/tokens/revoke" | "/_emulator/tokens/expire", _) => method_not_allowed("POST"),
         ("/_emulator/reset", &Method::POST) => {
             app.reset();
             Reply::ok_json(&json!({ "reset": true }))
@@ -122,9 +122,71 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
         }
         _ => Reply::json(
             StatusCode::NOT_FOUND,
-            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST reset", "GET seed", "GET|DELETE callbacks", "PUT|GET|DELETE callbacks/{alias}", "POST payments/{id}/end", "POST refunds/{id}/end", "GET|PUT|DELETE poll-delays", "PUT|DELETE pointofsales/{id}/poll-delays", "PUT|DELETE payments/{id}/poll-delays", "PUT|DELETE refunds/{id}/poll-delays"] }),
+            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST tokens/expire", "POST reset", "GET seed", "GET|DELETE callbacks", "PUT|GET|DELETE callbacks/{alias}", "POST payments/{id}/end", "POST refunds/{id}/end", "GET|PUT|DELETE poll-delays", "PUT|DELETE pointofsales/{id}/poll-delays", "PUT|DELETE payments/{id}/poll-delays", "PUT|DELETE refunds/{id}/poll-delays"] }),
         ),
     }
+}
+
+/// The optional body of `POST /_emulator/tokens/{revoke|expire}`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TokenScope {
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    pos_id: Option<String>,
+}
+
+/// `POST /_emulator/tokens/revoke` / `expire`: the tokens issued so far stop working (401 with
+/// `Token revoked` / `Token expired`), all of them, or those of one client id, and/or only on
+/// requests about one PoS. A bare revoke keeps its original answer (the epoch).
+fn tokens(app: &App, reason: TokenError, body: &Bytes) -> Reply {
+    let scope = if body.iter().all(u8::is_ascii_whitespace) {
+        TokenScope::default()
+    } else {
+        match serde_json::from_slice::<TokenScope>(body) {
+            Ok(s) => s,
+            Err(e) => return bad(format!("expected {{\"clientId\"?, \"posId\"?}}: {e}")),
+        }
+    };
+    let verb = if reason == TokenError::Expired {
+        "expired"
+    } else {
+        "revoked"
+    };
+    if scope.client_id.is_none() && scope.pos_id.is_none() && reason == TokenError::Revoked {
+        return Reply::ok_json(&json!({ "revoked": true, "epoch": app.tokens.revoke_all() }));
+    }
+    if let Some(c) = &scope.client_id {
+        if app.seed.integrator(c).is_none() {
+            return Reply::json(
+                StatusCode::NOT_FOUND,
+                &json!({ "error": format!("no integrator has client id '{c}'") }),
+            );
+        }
+    }
+    let pos = match scope.pos_id.as_deref() {
+        None => None,
+        Some(p) => {
+            let known = crate::validation::parse_guid(p)
+                .filter(|id| app.lock(app.clock.now()).poses.contains_key(id));
+            match known {
+                Some(id) => Some(id),
+                None => return not_found("point of sale"),
+            }
+        }
+    };
+    let up_to = app
+        .tokens
+        .invalidate(scope.client_id.as_deref(), pos, reason);
+    let mut answer = json!({ verb: true, "tokensUpTo": up_to });
+    if let Some(c) = scope.client_id {
+        answer["clientId"] = json!(c);
+    }
+    if let Some(p) = pos {
+        answer["posId"] = json!(p.to_string());
+    }
+    Reply::ok_json(&answer)
 }
 
 /// `/_emulator/{payments|refunds|pointofsales}/{id}/{action}` split into its three parts.

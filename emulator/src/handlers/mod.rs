@@ -21,6 +21,7 @@ use crate::headers::{self, Caller};
 use crate::idempotency::{fingerprint, IdemKey, Lookup, StoredResponse};
 use crate::reply::Reply;
 use crate::routes::{Op, Route};
+use crate::state::Named;
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
@@ -135,6 +136,13 @@ fn pos_api(app: &App, req: &Incoming<'_>) -> Outcome {
         Ok(c) => c,
         Err(e) => return Outcome::plain(Reply::error(&e, flavour), None),
     };
+    if app.tokens.has_pos_rules() {
+        let pos = named(req, &claims.client_id).and_then(|n| app.lock(now).pos_of(n));
+        if let Some(Err(e)) = pos.map(|pos| app.tokens.check_pos(&claims, pos)) {
+            let e = ApiError::Unauthorized(e.reason());
+            return Outcome::plain(Reply::error(&e, flavour), Some(claims.client_id));
+        }
+    }
     let client_id = Some(claims.client_id.clone());
     let caller = match headers::caller(&app.seed, &claims, req.headers) {
         Ok(c) => c,
@@ -147,6 +155,36 @@ fn pos_api(app: &App, req: &Incoming<'_>) -> Outcome {
     };
     let reply = result.unwrap_or_else(|e| Reply::error(&e, flavour));
     Outcome::plain(reply, client_id)
+}
+
+/// The resource a PoS API request is about, for tokens invalidated on one PoS: the id in its
+/// path, the `posId` / `paymentId` of its body or query, or its `orderId` query.
+fn named<'a>(req: &'a Incoming<'_>, client_id: &'a str) -> Option<Named<'a>> {
+    let guid = |s: &str| crate::validation::parse_guid(s);
+    let id = || guid(req.id());
+    let body_guid = |key: &str| {
+        serde_json::from_slice::<Value>(req.body)
+            .ok()
+            .and_then(|v| v.get(key).and_then(Value::as_str).and_then(guid))
+    };
+    let query_guid = |key: &str| req.query_param(key).as_deref().and_then(guid);
+    match req.route.op {
+        Op::GetPos | Op::DeletePos | Op::GetCheckIn => id().map(Named::Pos),
+        Op::InitiatePayment | Op::PreparePayment => body_guid("posId").map(Named::Pos),
+        Op::GetPayment | Op::ReadyPayment | Op::CapturePayment | Op::CancelPayment => {
+            id().map(Named::Payment)
+        }
+        Op::ListPayments => query_guid("posId").map(Named::Pos).or_else(|| {
+            Some(Named::Order {
+                client_id,
+                order_id: req.query_param("orderId")?,
+            })
+        }),
+        Op::CreateRefund => body_guid("paymentId").map(Named::Payment),
+        Op::ListRefunds => query_guid("paymentId").map(Named::Payment),
+        Op::GetRefund | Op::CaptureRefund | Op::CancelRefund => id().map(Named::Refund),
+        _ => None,
+    }
 }
 
 /// Non-creating operations.

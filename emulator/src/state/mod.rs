@@ -31,7 +31,7 @@ mod refund_store;
 mod tests;
 mod user_simulation_store;
 
-pub use pos_store::{NewPos, PosFilter};
+pub use pos_store::{Named, NewPos, PosFilter};
 
 use crate::config::EmulatorConfig;
 use crate::errors::{ApiError, ErrorCode};

@@ -21,6 +21,19 @@ pub struct NewPos {
     pub require_payment_before_checkin: bool,
 }
 
+/// What a request names, to find the PoS it is about (see [`Store::pos_of`]).
+#[derive(Debug, Clone)]
+pub enum Named<'a> {
+    Pos(Uuid),
+    Payment(Uuid),
+    Refund(Uuid),
+    /// The latest payment of this integrator with this `orderId`.
+    Order {
+        client_id: &'a str,
+        order_id: String,
+    },
+}
+
 /// Filters of `GET /pointofsales` (at least one is set).
 #[derive(Debug, Default)]
 pub struct PosFilter {
@@ -130,6 +143,29 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// The PoS a request is about: the PoS itself, a payment's, a refund's payment's. Deleted
+    /// PoSes count (their payments live on); `None` for unknown ids.
+    pub fn pos_of(&self, named: Named<'_>) -> Option<Uuid> {
+        let payment_pos = |id: &Uuid| self.payments.get(id).map(|p| p.pos_id);
+        match named {
+            Named::Pos(id) => self.poses.contains_key(&id).then_some(id),
+            Named::Payment(id) => payment_pos(&id),
+            Named::Refund(id) => self
+                .refunds
+                .get(&id)
+                .and_then(|r| payment_pos(&r.payment_id)),
+            Named::Order {
+                client_id,
+                order_id,
+            } => self
+                .payments
+                .values()
+                .filter(|p| p.owner.client_id == client_id && p.order_id == *order_id)
+                .max_by_key(|p| p.created_at)
+                .map(|p| p.pos_id),
+        }
     }
 
     pub fn list_pos(&self, owner: &Owner, f: &PosFilter) -> Vec<Uuid> {
