@@ -90,6 +90,19 @@ pub struct CertCase {
     /// the sandbox) are listed here so a reader sees what was *not* judged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps_skipped: Vec<SkippedStep>,
+    /// Advisory judgements (inferred rules) that did not hold: listed, never failing the case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<CertWarning>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertWarning {
+    pub step: String,
+    pub message: String,
+    pub because: String,
+    pub file: String,
+    pub line: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,6 +126,17 @@ pub fn features_of(cases: &[CaseReport], names: &BTreeMap<String, String>) -> Ve
             verdict: status_word(c.status).to_string(),
             steps_passed: count_passed(&c.steps),
             steps_skipped: skipped_steps(&c.steps),
+            warnings: c
+                .warnings
+                .iter()
+                .map(|w| CertWarning {
+                    step: w.step.clone(),
+                    message: w.message.clone(),
+                    because: w.because.clone(),
+                    file: w.file.clone(),
+                    line: w.line,
+                })
+                .collect(),
         };
         match out.iter_mut().find(|f| f.id == c.feature) {
             Some(f) => f.cases.push(case),
@@ -236,6 +260,25 @@ impl Certificate {
                     md.push_str(&format!(
                         "- {n} step{}: {reason}\n",
                         if n == 1 { "" } else { "s" }
+                    ));
+                }
+            }
+            let warnings: Vec<(&CertCase, &CertWarning)> = f
+                .cases
+                .iter()
+                .flat_map(|c| c.warnings.iter().map(move |w| (c, w)))
+                .collect();
+            if !warnings.is_empty() {
+                md.push_str("\nAdvisories (inferred rules; they do not fail a case, but MobilePay may judge them):\n");
+                for (c, w) in warnings {
+                    md.push_str(&format!(
+                        "- case {} `{}` ({}:{}): {}; advisory because {}\n",
+                        c.case_number.map(|n| n.to_string()).unwrap_or_default(),
+                        cell(&w.step),
+                        w.file,
+                        w.line,
+                        cell(&w.message),
+                        cell(&w.because)
                     ));
                 }
             }

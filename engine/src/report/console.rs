@@ -88,8 +88,14 @@ impl Console {
         } else {
             self.paint("31", "FAILED")
         };
+        let warnings: usize = report.cases.iter().map(|c| c.warnings.len()).sum();
+        let warned = match warnings {
+            0 => String::new(),
+            1 => " with 1 advisory warning".to_string(),
+            n => format!(" with {n} advisory warnings"),
+        };
         self.line(&format!(
-            "\n{verdict}: {} passed, {} failed ({} by an assertion, {} by an error), {} skipped of {} cases in {:.2} s (target: {}, client: {}, customer: {})",
+            "\n{verdict}: {} passed, {} failed ({} by an assertion, {} by an error), {} skipped of {} cases{warned} in {:.2} s (target: {}, client: {}, customer: {})",
             s.passed, s.failed + s.errored, s.failed, s.errored, s.skipped, s.total,
             report.duration_ms / 1000.0,
             report.target.name, report.client_mode, report.customer_mode
@@ -164,7 +170,15 @@ impl Progress for Console {
             text.push('\n');
             text.push_str(&log);
         }
-        self.line(&text);
+        for w in super::detail::warning_lines(&report.warnings) {
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str("    ");
+            text.push_str(&self.paint("33", &w));
+            text.push('\n');
+        }
+        self.line(text.trim_end());
         if let Some(bar) = &self.bar {
             bar.inc(1);
         }

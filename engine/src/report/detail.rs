@@ -171,3 +171,16 @@ pub fn step_log(steps: &[StepReport], depth: usize, out: &mut String) {
         step_log(&s.children, depth + 1, out);
     }
 }
+
+/// One line per advisory warning: what did not hold, where, and why it does not fail the case.
+pub fn warning_lines(warnings: &[crate::run::result::Warning]) -> Vec<String> {
+    warnings
+        .iter()
+        .map(|w| {
+            format!(
+                "WARNING (advisory, not failing the case): {} [step: {}; {}:{}:{}; advisory because {}]",
+                w.message, w.step, w.file, w.line, w.column, w.because
+            )
+        })
+        .collect()
+}

@@ -4,7 +4,7 @@
 //! `hostname` and `timestamp`; properties with the client identity and the target; a redacted
 //! `system-out` with the step log (operator prompts and answers included).
 
-use super::detail::{failure_text, step_log};
+use super::detail::{failure_text, step_log, warning_lines};
 use crate::redact::Redactor;
 use crate::run::result::{CaseReport, RunReport, Status, StepReport};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
@@ -137,9 +137,22 @@ fn case_testcase(case: &CaseReport) -> TestCase {
     tc.extra.insert("line".into(), line.to_string().into());
     let mut log = String::new();
     step_log(&case.steps, 0, &mut log);
+    // Advisories are warnings, never `<failure>`s: CI stays green and still shows them.
+    for (i, w) in warning_lines(&case.warnings).into_iter().enumerate() {
+        log.push_str(&w);
+        log.push('\n');
+        tc.add_property(Property::new(format!("poscert.warning.{}", i + 1), w));
+    }
     tc.set_system_out(log);
     add_operator_properties(&mut tc, &case.steps);
     tc
+}
+
+fn collect_step_warnings(steps: &[StepReport], out: &mut Vec<crate::run::result::Warning>) {
+    for s in steps {
+        collect_step_warnings(&s.children, out);
+        out.extend(s.warning.clone());
+    }
 }
 
 fn add_operator_properties(tc: &mut TestCase, steps: &[StepReport]) {
@@ -182,6 +195,13 @@ fn step_testcases(case: &CaseReport) -> Vec<TestCase> {
             tc.extra.insert("line".into(), s.line.to_string().into());
             let mut log = String::new();
             step_log(std::slice::from_ref(s), 0, &mut log);
+            let mut warnings = Vec::new();
+            collect_step_warnings(std::slice::from_ref(s), &mut warnings);
+            for (i, w) in warning_lines(&warnings).into_iter().enumerate() {
+                log.push_str(&w);
+                log.push('\n');
+                tc.add_property(Property::new(format!("poscert.warning.{}", i + 1), w));
+            }
             tc.set_system_out(log);
             add_operator_properties(&mut tc, std::slice::from_ref(s));
             tc

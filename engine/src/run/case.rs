@@ -4,7 +4,9 @@
 use super::scope::Scope;
 use super::step::{first_failure, run_steps};
 use super::RunContext;
-use crate::run::result::{CaseReport, Failure, FailureCategory, Phase, Status, StepReport};
+use crate::run::result::{
+    CaseReport, Failure, FailureCategory, Phase, Status, StepReport, Warning,
+};
 use crate::scenario::model::Case;
 use crate::template::Renderer;
 use serde_json::{json, Value};
@@ -105,12 +107,23 @@ fn finish(
         None if all_skipped => Status::Skipped,
         None => Status::Passed,
     };
+    let mut warnings = Vec::new();
+    collect_warnings(&steps, &mut warnings);
     CaseReport {
         failure,
         started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         duration_ms: start.elapsed().as_secs_f64() * 1000.0,
         steps,
+        warnings,
         ..case_report(case, status)
+    }
+}
+
+/// Every advisory warning among `steps` and the steps inside them, in the order they ran.
+fn collect_warnings(steps: &[StepReport], out: &mut Vec<Warning>) {
+    for s in steps {
+        collect_warnings(&s.children, out);
+        out.extend(s.warning.clone());
     }
 }
 
@@ -128,6 +141,7 @@ pub(super) fn case_report(case: &Case, status: Status) -> CaseReport {
         started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         duration_ms: 0.0,
         steps: Vec::new(),
+        warnings: Vec::new(),
         skip_reason: None,
     }
 }

@@ -108,6 +108,20 @@ pub struct Failure {
     pub evidence: Vec<String>,
 }
 
+/// An advisory judgement that did not hold: reported everywhere, never failing the case.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Warning {
+    /// What did not hold (the failure's message).
+    pub message: String,
+    /// Why the judgement is advisory: the inferred rule it rests on.
+    pub because: String,
+    pub step: String,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CaseReport {
@@ -123,6 +137,9 @@ pub struct CaseReport {
     pub started_at: String,
     pub duration_ms: f64,
     pub steps: Vec<StepReport>,
+    /// Advisory judgements of this case that did not hold, in the order they ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
     /// Why a case that never ran is skipped (e.g. Ctrl-C before it started).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
@@ -202,6 +219,9 @@ pub struct StepReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
     pub failure: Option<Failure>,
+    /// An advisory judgement of this step that did not hold (the step still passed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<Warning>,
     pub duration_ms: f64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,

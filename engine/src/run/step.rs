@@ -3,8 +3,8 @@
 use super::error::{Ran, StepError, StepResult};
 use super::scope::Scope;
 use super::RunContext;
-use crate::run::result::{Failure, FailureCategory, Phase, Status, StepKind, StepReport};
-use crate::scenario::model::{Action, Step, WaitFor, WhenCondition};
+use crate::run::result::{Failure, FailureCategory, Phase, Status, StepKind, StepReport, Warning};
+use crate::scenario::model::{Action, Severity, Step, WaitFor, WhenCondition};
 use crate::template::Renderer;
 use std::future::Future;
 use std::pin::Pin;
@@ -58,6 +58,7 @@ pub fn new_report(step: &Step, phase: Phase) -> StepReport {
         status: Status::Passed,
         skip_reason: None,
         failure: None,
+        warning: None,
         duration_ms: 0.0,
         attempts: vec![],
         captures: vec![],
@@ -245,7 +246,21 @@ fn settle(report: &mut StepReport, step: &Step, result: StepResult) {
                         f.message = format!("{explain} ({})", f.message);
                     }
                 }
-                fail(report, f);
+                match &step.severity {
+                    // Only a verdict is softened: an advisory step that could not judge at all
+                    // (no journal, a template error) is still an error to fix.
+                    Severity::Advisory { because } if f.category == FailureCategory::Assertion => {
+                        report.warning = Some(Warning {
+                            message: f.message,
+                            because: because.clone(),
+                            step: step.name.clone(),
+                            file: f.file,
+                            line: f.line,
+                            column: f.column,
+                        });
+                    }
+                    _ => fail(report, f),
+                }
             }
         }
     }

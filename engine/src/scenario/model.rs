@@ -85,7 +85,20 @@ pub struct Step {
     /// What an assertion failure of this step means for the integrator ("your client must...");
     /// put in front of the failure message.
     pub explain: Option<String>,
+    /// `severity: advisory` (with `because:`): the judgement rests on an [inferred] rule, so its
+    /// failure is reported as a warning and never fails the case.
+    pub severity: Severity,
     pub action: Action,
+}
+
+/// How much a judgement's failure weighs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Severity {
+    /// A documented rule: a failure fails the case.
+    #[default]
+    Hard,
+    /// An inferred rule: a failure is a warning; `because` says why it is not hard.
+    Advisory { because: String },
 }
 
 /// `when:` values: who plays the client, or which target is judged.

@@ -15,6 +15,7 @@ pub fn step_for(step: &Step, watch: &RequestStep) -> Step {
         when: Vec::new(),
         condition: None,
         explain: None,
+        severity: Default::default(),
         action: Action::Request(Box::new(watch.clone())),
     }
 }

@@ -34,7 +34,15 @@ pub const CASE_KEYS: &[&str] = &[
 pub const FEATURE_KEYS: &[&str] = &["name", "description", "requires"];
 pub const FRAGMENT_KEYS: &[&str] = &["name", "description", "params", "steps"];
 /// Keys of a step that are not its action.
-pub const STEP_COMMON_KEYS: &[&str] = &["name", "description", "when", "if", "explain"];
+pub const STEP_COMMON_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "when",
+    "if",
+    "explain",
+    "severity",
+    "because",
+];
 /// The actions; a step has exactly one.
 pub const STEP_ACTIONS: &[&str] = &[
     "request", "operator", "exec", "assert", "wait", "set", "use",

@@ -42,6 +42,7 @@ impl Converter<'_> {
             .unwrap_or_default();
         let condition = node.get("if").map(|n| self.template(n)).transpose()?;
         let explain = node.get("explain").map(|n| self.string(n)).transpose()?;
+        let severity = self.severity(node)?;
         let action = match action_key.name.as_str() {
             "request" => Action::Request(Box::new(self.request(action_node, Some(node))?)),
             "operator" => Action::Operator(Box::new(self.operator(action_node)?)),
@@ -77,8 +78,45 @@ impl Converter<'_> {
             when,
             condition,
             explain,
+            severity,
             action,
         })
+    }
+
+    /// `severity: hard | advisory` and its `because:`: an advisory judgement must say which
+    /// inferred rule it rests on, and `because:` means nothing on a hard one.
+    fn severity(&self, node: &Node) -> Res<Severity> {
+        let because = node.get("because");
+        let Some(level) = node.get("severity") else {
+            return match because {
+                Some(b) => Err(self.invalid(
+                    b.pos,
+                    "`because:` explains `severity: advisory`; add `severity: advisory` or remove it",
+                )),
+                None => Ok(Severity::Hard),
+            };
+        };
+        match self.string(level)?.as_str() {
+            "hard" => match because {
+                Some(b) => {
+                    Err(self.invalid(b.pos, "`because:` only goes with `severity: advisory`"))
+                }
+                None => Ok(Severity::Hard),
+            },
+            "advisory" => match because {
+                Some(b) => Ok(Severity::Advisory {
+                    because: self.string(b)?,
+                }),
+                None => Err(self.invalid(
+                    level.pos,
+                    "an advisory judgement needs `because:`: name the inferred rule it rests on",
+                )),
+            },
+            other => Err(self.invalid(
+                level.pos,
+                format!("unknown severity `{other}`; expected hard or advisory"),
+            )),
+        }
     }
 
     pub(super) fn when(&self, node: &Node) -> Res<Vec<WhenCondition>> {
