@@ -94,6 +94,8 @@ error_codes! {
     SimCheckInRefused,
     /// User simulation: no payment the user could cancel.
     SimNothingToCancel,
+    /// User simulation: accept with a `paymentSource` card the test user does not have.
+    SimNoSuchCard,
 }
 
 impl ErrorCode {
@@ -167,6 +169,7 @@ impl ErrorCode {
             SimNothingToAccept => ("9003", C, "User simulation: there is no payment issued to this user on this point of sale"),
             SimCheckInRefused => ("9004", C, "User simulation: check-in is not possible on this point of sale right now"),
             SimNothingToCancel => ("9005", C, "User simulation: there is no payment the user can cancel on this point of sale"),
+            SimNoSuchCard => ("9006", C, "User simulation: the test user has no card of this paymentSource"),
         }
     }
 

@@ -50,6 +50,8 @@ pub struct Entry {
     pub unknown_fields: Vec<String>,
     /// Set on the emulator's own outgoing calls (check-in notifications), not on requests.
     pub delivery: Option<Delivery>,
+    /// What a user-simulation call did (an accept's card and outcome).
+    pub simulation: Option<Value>,
 }
 
 /// One attempt of the emulator to call an integrator back (`x-poscert-actor: emulator`).
@@ -228,6 +230,9 @@ impl Entry {
         if !self.unknown_fields.is_empty() {
             out["unknownFields"] = json!(self.unknown_fields);
         }
+        if let Some(n) = &self.simulation {
+            out["simulation"] = n.clone();
+        }
         if let Some(d) = &self.delivery {
             out["delivery"] = json!({
                 "url": d.url,
@@ -261,6 +266,7 @@ mod tests {
             fault: None,
             unknown_fields: Vec::new(),
             delivery: None,
+            simulation: None,
         }
     }
 

@@ -86,6 +86,7 @@ pub async fn deliver(app: Arc<App>, n: CheckInNotification) {
                 max_attempts,
                 error,
             }),
+            simulation: None,
         });
         if status == 200 || attempt == max_attempts {
             return;

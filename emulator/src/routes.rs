@@ -116,7 +116,8 @@ impl Op {
             CapturePayment => &["amount"],
             CreateRefund => &["paymentId", "refundOrderId", "amount", "currencyCode"],
             SimCheckIn => &["beaconId", "phoneNumber"],
-            SimAccept => &["beaconId", "phoneNumber"],
+            // `paymentSource` is emulator-only: the card the customer pays with.
+            SimAccept => &["beaconId", "phoneNumber", "paymentSource"],
             SimCancel => &["beaconId"],
             _ => &[],
         }

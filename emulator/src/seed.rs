@@ -76,6 +76,32 @@ pub enum PaymentSource {
     Debit,
 }
 
+impl PaymentSource {
+    /// `"Debit"` / `"Credit"`, as in the seed.
+    pub fn parse(s: &str) -> Option<PaymentSource> {
+        match s {
+            "Credit" => Some(PaymentSource::Credit),
+            "Debit" => Some(PaymentSource::Debit),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentSource::Credit => "Credit",
+            PaymentSource::Debit => "Debit",
+        }
+    }
+
+    /// Whether the restrictions disallow this card type (notes §5.8).
+    pub fn refused_by(self, debit_disallowed: bool, credit_disallowed: bool) -> bool {
+        match self {
+            PaymentSource::Debit => debit_disallowed,
+            PaymentSource::Credit => credit_disallowed,
+        }
+    }
+}
+
 /// What a test user does differently (notes §8.2, §9.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -90,6 +116,9 @@ pub enum Behaviour {
     PartialCapture,
     /// Credit card, and a Storebox `customerReceiptToken` (the user was "Storebox" until 2023).
     Receipt,
+    /// Emulator-only (the sandbox has no such user): a debit card, tried first, and a credit
+    /// card, which the user picks after the debit card is refused by the restrictions.
+    TwoCards,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -98,6 +127,8 @@ pub struct TestUser {
     pub phone_number: String,
     pub country: String,
     pub payment_source: PaymentSource,
+    /// The user's cards, the one tried first first (`payment_source` is that one).
+    pub cards: Vec<PaymentSource>,
     pub feature: String,
     pub behaviour: Behaviour,
     /// Precomputed `customerToken` (not part of the seed JSON).
@@ -136,10 +167,16 @@ impl TestUser {
         } else {
             String::new()
         };
+        let cards = if behaviour == Behaviour::TwoCards {
+            vec![PaymentSource::Debit, PaymentSource::Credit]
+        } else {
+            vec![payment_source]
+        };
         TestUser {
             phone_number,
             country: country.into(),
             payment_source,
+            cards,
             feature: feature.into(),
             behaviour,
             token,
@@ -157,11 +194,22 @@ impl TestUser {
         self.receipt_token.clone()
     }
 
-    /// Whether this user's card is refused by the restrictions (the payment stays `IssuedToUser`).
-    pub fn refused_by(&self, debit_disallowed: bool, credit_disallowed: bool) -> bool {
-        match self.payment_source {
-            PaymentSource::Debit => debit_disallowed,
-            PaymentSource::Credit => credit_disallowed,
+    /// The card an accept uses: the one asked for (`None` if the user has no such card), else
+    /// the first of the user's cards not yet refused on this payment (the customer picks
+    /// another card after a refusal, notes §5.8), else the last one again.
+    pub fn card_for(
+        &self,
+        asked: Option<PaymentSource>,
+        refused: &[PaymentSource],
+    ) -> Option<PaymentSource> {
+        match asked {
+            Some(card) => self.cards.contains(&card).then_some(card),
+            None => self
+                .cards
+                .iter()
+                .find(|c| !refused.contains(c))
+                .or(self.cards.last())
+                .copied(),
         }
     }
 }
@@ -198,7 +246,7 @@ fn store(
 }
 
 fn users() -> Vec<TestUser> {
-    let rows: [(&str, &str, PaymentSource, &str, Behaviour); 5] = [
+    let rows: [(&str, &str, PaymentSource, &str, Behaviour); 6] = [
         (
             "01",
             "01",
@@ -233,6 +281,13 @@ fn users() -> Vec<TestUser> {
             PaymentSource::Credit,
             "Partial capture (partialCapturePossible true)",
             Behaviour::PartialCapture,
+        ),
+        (
+            "06",
+            "06",
+            PaymentSource::Debit,
+            "Two cards, debit then credit (emulator-only: not a sandbox user)",
+            Behaviour::TwoCards,
         ),
     ];
     let mut out = Vec::new();
@@ -350,7 +405,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seed_has_the_certification_merchant_and_ten_users() {
+    fn seed_has_the_certification_merchant_and_twelve_users() {
         let seed = Seed::from_config(&EmulatorConfig::default());
         assert_eq!(seed.merchant_of_vat("DK90000028"), Some(0));
         assert_eq!(seed.merchant_of_vat("FI90000040"), Some(0));
@@ -359,7 +414,16 @@ mod tests {
             seed.store(CERT_STORE_ID).map(|(m, s)| (m, s.active)),
             Some((0, true))
         );
-        assert_eq!(seed.test_users.len(), 10);
+        assert_eq!(seed.test_users.len(), 12);
+        let two = &seed.test_users[seed.user("+4520031806").unwrap()];
+        use PaymentSource::*;
+        assert_eq!(two.card_for(None, &[]), Some(Debit));
+        assert_eq!(two.card_for(None, &[Debit]), Some(Credit));
+        assert_eq!(two.card_for(None, &[Debit, Credit]), Some(Credit));
+        assert_eq!(two.card_for(Some(Credit), &[]), Some(Credit));
+        let one = &seed.test_users[seed.user("+4520031801").unwrap()];
+        assert_eq!(one.card_for(Some(Debit), &[]), None);
+        assert_eq!(one.card_for(None, &[Credit]), Some(Credit));
         assert!(seed.user("+4520031802").is_some());
         assert!(seed.user("+358200318005").is_some());
         let partial = &seed.test_users[seed.user("+358200318005").unwrap()];

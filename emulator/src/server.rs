@@ -92,6 +92,7 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             fault,
             unknown_fields,
             delivery: None,
+            simulation: outcome.simulation.clone(),
         });
     };
 

@@ -351,3 +351,119 @@ async fn a_case_expires_the_token_on_its_own_pos_and_parallel_cases_keep_working
         assert_eq!(r.status, status, "{}", r.body);
     }
 }
+
+// ----- 8. a test user with two cards ---------------------------------------------------------
+
+const TWO_CARDS: &str = "+4520031806";
+
+/// `acceptpayment`, optionally with the emulator-only `paymentSource`.
+async fn accept(c: &Ctx, beacon: &str, phone: &str, card: Option<&str>) -> Resp {
+    let creds = &c.emu.seed().user_simulation;
+    let mut body = json!({ "beaconId": beacon, "phoneNumber": phone });
+    if let Some(card) = card {
+        body["paymentSource"] = json!(card);
+    }
+    send(
+        c.http
+            .post(c.url("/pos/app/usersimulation/acceptpayment"))
+            .header("x-ibm-client-id", &creds.client_id)
+            .header("x-ibm-client-secret", &creds.client_secret)
+            .json(&body),
+    )
+    .await
+}
+
+fn card_and_outcome(r: &Resp) -> (String, String) {
+    let h = |n: &str| r.headers[n].to_str().unwrap().to_string();
+    (h("x-poscert-card"), h("x-poscert-accept"))
+}
+
+#[tokio::test]
+async fn the_customer_changes_card_after_the_disallowed_one_is_refused() {
+    let c = Ctx::start().await;
+    let user = &c.emu.seed().test_users[5];
+    assert_eq!(
+        (user.phone_number.as_str(), user.cards.len()),
+        (TWO_CARDS, 2)
+    );
+    let (pos, beacon) = c.create_pos().await;
+    c.sim("checkin", &beacon, Some(TWO_CARDS)).await.assert_ok();
+    let pay = c
+        .initiate(
+            &pos,
+            20.0,
+            json!({ "restrictions": { "debitCardDisallowed": true } }),
+        )
+        .await
+        .body["paymentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The debit card, tried first, is refused: the app shows an error, the payment waits.
+    let first = accept(&c, &beacon, TWO_CARDS, None).await;
+    first.assert_ok();
+    assert_eq!(
+        card_and_outcome(&first),
+        ("Debit".into(), "RefusedByRestrictions".into())
+    );
+    assert_eq!(c.status(&pay).await, "IssuedToUser");
+    // The customer picks the other card: the sale completes.
+    let second = accept(&c, &beacon, TWO_CARDS, None).await;
+    assert_eq!(
+        card_and_outcome(&second),
+        ("Credit".into(), "Reserved".into())
+    );
+    assert_eq!(c.status(&pay).await, "Reserved");
+    c.post(
+        &format!("/pos/v10/payments/{pay}/capture"),
+        json!({ "amount": 20.0 }),
+    )
+    .await
+    .assert_ok();
+    let journal = c
+        .journal("path=/pos/app/usersimulation/acceptpayment")
+        .await;
+    let notes: Vec<_> = journal.iter().map(|e| e["simulation"].clone()).collect();
+    assert_eq!(
+        notes,
+        vec![
+            json!({ "paymentSource": "Debit", "outcome": "RefusedByRestrictions" }),
+            json!({ "paymentSource": "Credit", "outcome": "Reserved" }),
+        ]
+    );
+
+    // Chosen explicitly: the credit card under creditCardDisallowed, then the debit card.
+    c.sim("checkin", &beacon, Some(TWO_CARDS)).await.assert_ok();
+    let pay = c
+        .initiate(
+            &pos,
+            5.0,
+            json!({ "restrictions": { "creditCardDisallowed": true } }),
+        )
+        .await
+        .body["paymentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = accept(&c, &beacon, TWO_CARDS, Some("Credit")).await;
+    assert_eq!(
+        card_and_outcome(&r),
+        ("Credit".into(), "RefusedByRestrictions".into())
+    );
+    let r = accept(&c, &beacon, TWO_CARDS, Some("Debit")).await;
+    assert_eq!(card_and_outcome(&r), ("Debit".into(), "Reserved".into()));
+    assert_eq!(c.status(&pay).await, "Reserved");
+
+    // A one-card user has no other card; a card type that does not exist is a bad body.
+    let (pos, beacon) = c.create_pos().await;
+    c.sim("checkin", &beacon, Some(CREDIT)).await.assert_ok();
+    c.initiate_ok(&pos, 5.0).await;
+    accept(&c, &beacon, CREDIT, Some("Debit"))
+        .await
+        .assert_error(409, "9006");
+    accept(&c, &beacon, CREDIT, Some("Amex"))
+        .await
+        .assert_error(400, "1099");
+    let r = accept(&c, &beacon, CREDIT, None).await;
+    assert_eq!(card_and_outcome(&r), ("Credit".into(), "Reserved".into()));
+}

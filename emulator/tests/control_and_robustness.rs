@@ -271,7 +271,10 @@ async fn seed_endpoint_matches_the_library_seed() {
         r.body["pollDelays"],
         json!({ "paymentMs": 20, "refundMs": 5 })
     );
-    assert_eq!(r.body["testUsers"].as_array().map(Vec::len), Some(10));
+    // The five sandbox users per country, and the emulator-only two-card user.
+    assert_eq!(r.body["testUsers"].as_array().map(Vec::len), Some(12));
+    assert_eq!(r.body["testUsers"][5]["cards"], json!(["Debit", "Credit"]));
+    assert_eq!(r.body["testUsers"][0]["cards"], json!(["Credit"]));
     assert_eq!(r.body["integrators"].as_array().map(Vec::len), Some(2));
     assert!(r.body["userSimulation"]["clientSecret"].is_string());
 }

@@ -69,6 +69,8 @@ pub struct Outcome {
     pub journal_response: Option<Bytes>,
     /// A check-in notification for the HTTP edge to deliver once the request is done.
     pub notify: Option<CheckInNotification>,
+    /// What a user-simulation call did, for the journal (`simulation`).
+    pub simulation: Option<Value>,
 }
 
 impl Outcome {
@@ -79,6 +81,7 @@ impl Outcome {
             journal_body: None,
             journal_response: None,
             notify: None,
+            simulation: None,
         }
     }
 }
@@ -119,10 +122,11 @@ pub fn dispatch(app: &App, req: &Incoming<'_>) -> Outcome {
     match req.route.op {
         Op::Token => token::handle(app, req),
         Op::SimCheckIn | Op::SimAccept | Op::SimCancel => {
-            let (reply, notify) = usersimulation::handle(app, req);
+            let done = usersimulation::handle(app, req);
             Outcome {
-                notify,
-                ..Outcome::plain(reply, None)
+                notify: done.notify,
+                simulation: done.note,
+                ..Outcome::plain(done.reply, None)
             }
         }
         _ => pos_api(app, req),

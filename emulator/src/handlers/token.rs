@@ -32,6 +32,7 @@ pub fn handle(app: &App, req: &Incoming<'_>) -> Outcome {
         journal_body,
         journal_response,
         notify: None,
+        simulation: None,
     }
 }
 

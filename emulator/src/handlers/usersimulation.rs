@@ -6,6 +6,11 @@
 //! with emulator-only codes (9001 unknown beacon and 9002 unknown user: 404; 9003 nothing to
 //! accept, 9004 check-in refused, 9005 nothing to cancel: 409), listed in the README.
 //!
+//! Accept takes an emulator-only `paymentSource` (`Debit` / `Credit`): the card the customer
+//! pays with (9006 if the test user has none of that type); without it the user tries their
+//! cards in turn. The answer names the card and the outcome in `x-poscert-card` /
+//! `x-poscert-accept` headers and in the journal entry's `simulation`.
+//!
 //! A check-in on a PoS whose `callbackAlias` is registered (`PUT /_emulator/callbacks/{alias}`)
 //! also yields the check-in notification of notes §8.5, which the HTTP edge delivers.
 
@@ -16,8 +21,12 @@ use crate::callbacks::{CheckInBody, CheckInNotification};
 use crate::errors::{ApiError, ErrorCode, ErrorFlavour};
 use crate::reply::{unauthorized, Reply};
 use crate::routes::Op;
+use crate::seed::PaymentSource;
+use crate::state::payment::AcceptOutcome;
 use crate::state::Store;
 use crate::validation::Body;
+use axum::http::HeaderName;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 fn authorized(app: &App, req: &Incoming<'_>) -> bool {
@@ -31,19 +40,33 @@ fn authorized(app: &App, req: &Incoming<'_>) -> bool {
     }
 }
 
-/// The reply, and the check-in notification to send when a check-in happened on a PoS whose
-/// callback alias is registered (the HTTP edge sends it, outside the store lock).
-pub fn handle(app: &App, req: &Incoming<'_>) -> (Reply, Option<CheckInNotification>) {
+/// What a simulation call did.
+pub struct Simulated {
+    pub reply: Reply,
+    /// The check-in notification to send when a check-in happened on a PoS whose callback
+    /// alias is registered (the HTTP edge sends it, outside the store lock).
+    pub notify: Option<CheckInNotification>,
+    /// For the journal entry's `simulation`: the card an accept used and what came of it.
+    pub note: Option<Value>,
+}
+
+impl Simulated {
+    fn reply(reply: Reply) -> Simulated {
+        Simulated {
+            reply,
+            notify: None,
+            note: None,
+        }
+    }
+}
+
+pub fn handle(app: &App, req: &Incoming<'_>) -> Simulated {
     if !authorized(app, req) {
-        return (
-            unauthorized("Missing or invalid x-ibm-client-id / x-ibm-client-secret"),
-            None,
-        );
+        return Simulated::reply(unauthorized(
+            "Missing or invalid x-ibm-client-id / x-ibm-client-secret",
+        ));
     }
-    match run(app, req) {
-        Ok(done) => done,
-        Err(e) => (Reply::error(&e, ErrorFlavour::V1), None),
-    }
+    run(app, req).unwrap_or_else(|e| Simulated::reply(Reply::error(&e, ErrorFlavour::V1)))
 }
 
 /// The notification for a check-in on `pos`, if its callback alias is registered.
@@ -66,7 +89,7 @@ fn notification(app: &App, store: &Store, pos: Uuid) -> Option<CheckInNotificati
     })
 }
 
-fn run(app: &App, req: &Incoming<'_>) -> Result<(Reply, Option<CheckInNotification>), ApiError> {
+fn run(app: &App, req: &Incoming<'_>) -> Result<Simulated, ApiError> {
     let value = json_body(req)?;
     let strict = app.config.reject_unknown_fields;
     let now = app.clock.now();
@@ -81,12 +104,34 @@ fn run(app: &App, req: &Incoming<'_>) -> Result<(Reply, Option<CheckInNotificati
             let body = Body::object(&value, req.route.op.body_fields(), strict)?;
             let beacon = required(&body, "beaconId")?;
             let phone = required(&body, "phoneNumber")?;
-            let mut store = app.lock(now);
             if req.route.op == Op::SimCheckIn {
+                let mut store = app.lock(now);
                 let pos = store.sim_check_in(&app.seed, &beacon, &phone, now)?;
-                return Ok((Reply::ok(), notification(app, &store, pos)));
+                return Ok(Simulated {
+                    notify: notification(app, &store, pos),
+                    ..Simulated::reply(Reply::ok())
+                });
             }
-            store.sim_accept(&app.seed, &app.config, &beacon, &phone, now)?;
+            let card = match body.opt_str("paymentSource", ErrorCode::BadRequest)? {
+                None => None,
+                Some(s) => Some(PaymentSource::parse(s).ok_or_else(|| {
+                    ErrorCode::BadRequest.with("'paymentSource' must be Debit or Credit")
+                })?),
+            };
+            let (outcome, card) =
+                app.lock(now)
+                    .sim_accept(&app.seed, &app.config, &beacon, &phone, card, now)?;
+            let outcome = match outcome {
+                AcceptOutcome::Reserved => "Reserved",
+                AcceptOutcome::RefusedByRestrictions => "RefusedByRestrictions",
+            };
+            return Ok(Simulated {
+                reply: Reply::ok()
+                    .with_header(HeaderName::from_static("x-poscert-card"), card.as_str())
+                    .with_header(HeaderName::from_static("x-poscert-accept"), outcome),
+                notify: None,
+                note: Some(json!({ "paymentSource": card.as_str(), "outcome": outcome })),
+            });
         }
         _ => {
             let body = Body::object(&value, req.route.op.body_fields(), strict)?;
@@ -94,5 +139,5 @@ fn run(app: &App, req: &Incoming<'_>) -> Result<(Reply, Option<CheckInNotificati
             app.lock(now).sim_cancel(&beacon, now)?;
         }
     }
-    Ok((Reply::ok(), None))
+    Ok(Simulated::reply(Reply::ok()))
 }

@@ -7,7 +7,7 @@
 
 use super::Owner;
 use crate::errors::ErrorCode;
-use crate::seed::TestUser;
+use crate::seed::{PaymentSource, TestUser};
 use crate::validation::Restrictions;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -91,6 +91,8 @@ pub struct Payment {
     pub updated_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub captured_at: Option<DateTime<Utc>>,
+    /// Cards the restrictions refused on this payment, so the customer picks another next.
+    pub refused_cards: Vec<PaymentSource>,
 }
 
 /// The result of a user's swipe.
@@ -168,6 +170,7 @@ impl Payment {
             updated_at: now,
             expires_at: None,
             captured_at: None,
+            refused_cards: Vec::new(),
         }
     }
 
@@ -204,26 +207,35 @@ impl Payment {
     }
 
     /// The user swipes (`acceptpayment`). Only an `IssuedToUser` payment issued to this user.
+    /// `card` is the emulator-only choice of card; without it the user tries their cards in
+    /// turn ([`TestUser::card_for`]). Returns the outcome and the card used.
     pub fn accept(
         &mut self,
         user_index: usize,
         user: &TestUser,
+        card: Option<PaymentSource>,
         reservation_secs: u64,
         now: DateTime<Utc>,
-    ) -> Result<AcceptOutcome, ErrorCode> {
+    ) -> Result<(AcceptOutcome, PaymentSource), ErrorCode> {
         if self.status != PaymentStatus::IssuedToUser || self.user != Some(user_index) {
             return Err(ErrorCode::SimNothingToAccept);
         }
+        let card = user
+            .card_for(card, &self.refused_cards)
+            .ok_or(ErrorCode::SimNoSuchCard)?;
         let r = self
             .details
             .as_ref()
             .and_then(|d| d.restrictions)
             .unwrap_or_default();
-        if user.refused_by(
+        if card.refused_by(
             r.debit_card_disallowed.unwrap_or(false),
             r.credit_card_disallowed.unwrap_or(false),
         ) {
-            return Ok(AcceptOutcome::RefusedByRestrictions);
+            if !self.refused_cards.contains(&card) {
+                self.refused_cards.push(card);
+            }
+            return Ok((AcceptOutcome::RefusedByRestrictions, card));
         }
         self.partial_capture_possible = Some(user.partial_capture_possible());
         self.expires_at = Some(
@@ -234,7 +246,7 @@ impl Payment {
             ),
         );
         self.set(PaymentStatus::Reserved, now);
-        Ok(AcceptOutcome::Reserved)
+        Ok((AcceptOutcome::Reserved, card))
     }
 
     /// The user cancels in the app: allowed in `Paired` and `IssuedToUser`.
@@ -406,7 +418,10 @@ mod tests {
         let mut p = initiated(None, 1250, None);
         assert!(p.check_in(ui, now()));
         assert_eq!(p.status, PaymentStatus::IssuedToUser);
-        assert_eq!(p.accept(ui, &u, 3600, now()), Ok(AcceptOutcome::Reserved));
+        assert_eq!(
+            p.accept(ui, &u, None, 3600, now()).map(|(o, _)| o),
+            Ok(AcceptOutcome::Reserved)
+        );
         assert_eq!(p.status, PaymentStatus::Reserved);
         assert_eq!(p.partial_capture_possible, Some(false));
         assert!(p.expires_at.is_some());
@@ -440,7 +455,7 @@ mod tests {
         let s = seed();
         let (ui, u) = user(&s, "+358200318005");
         let mut p = initiated(Some(ui), 2000, None);
-        p.accept(ui, &u, 3600, now()).unwrap();
+        p.accept(ui, &u, None, 3600, now()).unwrap();
         assert_eq!(p.partial_capture_possible, Some(true));
         assert_eq!(p.capture(1000, now()), Ok(()));
         assert_eq!(p.captured_amount, Some(1000));
@@ -462,7 +477,7 @@ mod tests {
         };
         let mut p = initiated(Some(di), 100, Some(r));
         assert_eq!(
-            p.accept(di, &d, 3600, now()),
+            p.accept(di, &d, None, 3600, now()).map(|(o, _)| o),
             Ok(AcceptOutcome::RefusedByRestrictions)
         );
         assert_eq!(p.status, PaymentStatus::IssuedToUser);
@@ -473,7 +488,7 @@ mod tests {
         };
         let mut p = initiated(Some(ci), 100, Some(r));
         assert_eq!(
-            p.accept(ci, &c, 3600, now()),
+            p.accept(ci, &c, None, 3600, now()).map(|(o, _)| o),
             Ok(AcceptOutcome::RefusedByRestrictions)
         );
         // A credit user is not affected by debitCardDisallowed.
@@ -482,7 +497,10 @@ mod tests {
             credit_card_disallowed: Some(false),
         };
         let mut p = initiated(Some(ci), 100, Some(r));
-        assert_eq!(p.accept(ci, &c, 3600, now()), Ok(AcceptOutcome::Reserved));
+        assert_eq!(
+            p.accept(ci, &c, None, 3600, now()).map(|(o, _)| o),
+            Ok(AcceptOutcome::Reserved)
+        );
     }
 
     #[test]
@@ -492,12 +510,12 @@ mod tests {
         let (bi, b) = user(&s, "+4520031803");
         let mut p = initiated(None, 100, None);
         assert_eq!(
-            p.accept(ai, &a, 3600, now()),
+            p.accept(ai, &a, None, 3600, now()),
             Err(ErrorCode::SimNothingToAccept)
         );
         p.check_in(ai, now());
         assert_eq!(
-            p.accept(bi, &b, 3600, now()),
+            p.accept(bi, &b, None, 3600, now()),
             Err(ErrorCode::SimNothingToAccept)
         );
     }
@@ -599,7 +617,7 @@ mod tests {
         let mut init = initiated(None, 100, None);
         let mut issued = initiated(Some(ui), 100, None);
         let mut reserved = initiated(Some(ui), 100, None);
-        reserved.accept(ui, &u, 3600, now()).unwrap();
+        reserved.accept(ui, &u, None, 3600, now()).unwrap();
         for p in [
             &mut prepared,
             &mut paired,
@@ -619,7 +637,7 @@ mod tests {
         let (ui, u) = user(&s, "+4520031801");
         let t0 = now();
         let mut p = initiated(Some(ui), 100, None);
-        p.accept(ui, &u, 7 * 24 * 3600, t0).unwrap();
+        p.accept(ui, &u, None, 7 * 24 * 3600, t0).unwrap();
         assert!(!p.expire(t0 + chrono::Duration::days(6)));
         assert!(p.expire(t0 + chrono::Duration::days(7)));
         assert_eq!(p.status, PaymentStatus::ExpiredAndCancelled);
@@ -660,7 +678,7 @@ mod tests {
             Err(CancelledByMobilePay)
         );
         let mut r = initiated(Some(ui), 100, None);
-        r.accept(ui, &u, 3600, now()).unwrap();
+        r.accept(ui, &u, None, 3600, now()).unwrap();
         assert_eq!(
             r.end_by_mobilepay(CancelledByMobilePay, now()),
             Err(Reserved)

@@ -165,8 +165,9 @@ fn check_in_accept_and_expiry_through_the_store() {
         .unwrap();
     assert_eq!(s.payments[&pay].status, PaymentStatus::IssuedToUser);
     assert_eq!(
-        s.sim_accept(&seed, &config, "123456789012345", "+4520031801", now)
-            .ok(),
+        s.sim_accept(&seed, &config, "123456789012345", "+4520031801", None, now)
+            .ok()
+            .map(|(o, _)| o),
         Some(AcceptOutcome::Reserved)
     );
     assert!(
@@ -199,7 +200,7 @@ fn refund_limits() {
         code(s.create_refund(&config, &me, pay, "r".into(), 100, "DKK", now)),
         Some(ErrorCode::PaymentNotCaptured)
     );
-    s.sim_accept(&seed, &config, "123456789012345", "+4520031801", now)
+    s.sim_accept(&seed, &config, "123456789012345", "+4520031801", None, now)
         .unwrap();
     s.capture(&me, &pay.to_string(), 1000, now).unwrap();
     assert_eq!(

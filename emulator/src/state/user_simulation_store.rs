@@ -6,7 +6,7 @@ use super::payment::AcceptOutcome;
 use super::{Deadline, Store};
 use crate::config::EmulatorConfig;
 use crate::errors::{ApiError, ErrorCode};
-use crate::seed::Seed;
+use crate::seed::{PaymentSource, Seed};
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
 use uuid::Uuid;
@@ -50,15 +50,18 @@ impl Store {
         Ok(pos_id)
     }
 
-    /// The test user accepts the payment issued to them on the PoS of `beacon`.
+    /// The test user accepts the payment issued to them on the PoS of `beacon`, paying with
+    /// `card` (emulator-only) or with their cards in turn. Returns the outcome and the card.
+    #[allow(clippy::too_many_arguments)]
     pub fn sim_accept(
         &mut self,
         seed: &Seed,
         config: &EmulatorConfig,
         beacon: &str,
         phone: &str,
+        card: Option<PaymentSource>,
         now: DateTime<Utc>,
-    ) -> Result<AcceptOutcome, ApiError> {
+    ) -> Result<(AcceptOutcome, PaymentSource), ApiError> {
         let pos_id = self.pos_by_beacon(beacon)?;
         let user = seed.user(phone).ok_or(ErrorCode::SimUnknownUser)?;
         let test_user = &seed.test_users[user];
@@ -71,7 +74,8 @@ impl Store {
             .payments
             .get_mut(&active)
             .ok_or(ErrorCode::SimNothingToAccept)?;
-        let outcome = p.accept(user, test_user, config.reservation_lifetime_secs, now)?;
+        let (outcome, card) =
+            p.accept(user, test_user, card, config.reservation_lifetime_secs, now)?;
         if outcome == AcceptOutcome::Reserved {
             if let Some(at) = p.expires_at {
                 self.deadlines
@@ -79,7 +83,7 @@ impl Store {
             }
             self.sync_pos(active);
         }
-        Ok(outcome)
+        Ok((outcome, card))
     }
 
     /// The user cancels the payment on the PoS of `beacon` in the app.
