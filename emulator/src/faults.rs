@@ -6,7 +6,10 @@
 //!
 //! Matching ignores the `/pos-self-certification-api` prefix on both sides; a fault path
 //! segment written `{anything}` or `*` matches any one segment, so
-//! `DELETE /pos/v10/pointofsales/{posid}` works before the PoS id is known.
+//! `DELETE /pos/v10/pointofsales/{posid}` works before the PoS id is known. `after: N` lets the
+//! first N matching requests through untouched (they count whether or not another fault took
+//! them), so "the third poll of this payment" is `after: 2`. The kinds are also accepted
+//! under the names `timeout` (= `delay`) and `status` (= `error`).
 
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,6 +36,8 @@ pub struct FaultSpec {
     pub body_contains: Option<String>,
     #[serde(default)]
     pub times: Option<u32>,
+    #[serde(default)]
+    pub after: Option<u32>,
     pub kind: String,
     #[serde(default)]
     pub delay_ms: Option<u64>,
@@ -52,6 +57,8 @@ pub struct Fault {
     pub body_contains: Option<String>,
     pub times: u32,
     pub remaining: u32,
+    /// Matching requests still to let through before the fault fires.
+    pub after: u32,
     #[serde(flatten)]
     pub kind: FaultKind,
 }
@@ -98,10 +105,10 @@ fn path_matches(pattern: &str, path: &str) -> bool {
 impl FaultSpec {
     pub fn into_fault(self) -> Result<Fault, String> {
         let kind = match self.kind.as_str() {
-            "delay" => FaultKind::Delay {
+            "delay" | "timeout" => FaultKind::Delay {
                 delay_ms: self.delay_ms.ok_or("a delay fault needs delayMs")?,
             },
-            "error" => {
+            "error" | "status" => {
                 let status = self.status.unwrap_or(500);
                 if !(400..=599).contains(&status) {
                     return Err("status must be 400-599".into());
@@ -111,7 +118,11 @@ impl FaultSpec {
                     code: self.code.unwrap_or_else(|| "2001".into()),
                 }
             }
-            other => return Err(format!("unknown kind '{other}' (use delay or error)")),
+            other => {
+                return Err(format!(
+                    "unknown kind '{other}' (use delay, alias timeout, or error, alias status)"
+                ))
+            }
         };
         if !self.path.starts_with('/') {
             return Err("path must start with /".into());
@@ -127,6 +138,7 @@ impl FaultSpec {
             body_contains: self.body_contains,
             times,
             remaining: times,
+            after: self.after.unwrap_or(0),
             kind,
         })
     }
@@ -159,19 +171,31 @@ impl Faults {
         list.len() != before
     }
 
-    /// The first pending fault matching this request, consumed by one.
+    /// The first pending fault matching this request that has let its `after` requests
+    /// through, consumed by one. Every matching fault still letting requests through counts
+    /// this one.
     pub fn take(&self, method: &str, path: &str, body: &[u8]) -> Option<Fired> {
         if self.pending.load(Ordering::SeqCst) == 0 {
             return None;
         }
         let mut list = self.list.lock().unwrap_or_else(|p| p.into_inner());
-        let index = list.iter().position(|f| {
-            f.method.eq_ignore_ascii_case(method)
+        let mut index = None;
+        for (i, f) in list.iter_mut().enumerate() {
+            let matches = f.method.eq_ignore_ascii_case(method)
                 && path_matches(&f.path, path)
                 && f.body_contains
                     .as_deref()
-                    .is_none_or(|s| String::from_utf8_lossy(body).contains(s))
-        })?;
+                    .is_none_or(|s| String::from_utf8_lossy(body).contains(s));
+            if !matches {
+                continue;
+            }
+            if f.after > 0 {
+                f.after -= 1;
+            } else if index.is_none() {
+                index = Some(i);
+            }
+        }
+        let index = index?;
         let fault = &mut list[index];
         fault.remaining -= 1;
         let fired = Fired {
@@ -196,6 +220,7 @@ mod tests {
             path: path.into(),
             body_contains: contains.map(str::to_string),
             times: Some(times),
+            after: None,
             kind: kind.into(),
             delay_ms: Some(10),
             status: None,
@@ -238,12 +263,33 @@ mod tests {
     }
 
     #[test]
+    fn after_lets_the_first_matching_requests_through_and_every_match_counts() {
+        let f = Faults::default();
+        let mut skip_two = spec("/pos/v10/payments/{id}", "error", 1, None);
+        skip_two.after = 2;
+        f.add(spec("/pos/v10/payments/{id}", "timeout", 1, None));
+        f.add(skip_two);
+        // The first request: the first fault fires, the second counts it.
+        assert!(matches!(
+            f.take("POST", "/pos/v10/payments/a", b"").map(|x| x.kind),
+            Some(FaultKind::Delay { .. })
+        ));
+        assert!(f.take("POST", "/pos/v10/payments/a", b"").is_none());
+        assert!(matches!(
+            f.take("POST", "/pos/v10/payments/a", b"").map(|x| x.kind),
+            Some(FaultKind::Error { .. })
+        ));
+        assert!(f.list().is_empty());
+    }
+
+    #[test]
     fn bad_specs_are_refused() {
         let mut s = FaultSpec {
             method: "POST".into(),
             path: "/x".into(),
             body_contains: None,
             times: None,
+            after: None,
             kind: "delay".into(),
             delay_ms: None,
             status: None,
@@ -260,6 +306,7 @@ mod tests {
             path: s.path.clone(),
             body_contains: None,
             times: s.times,
+            after: None,
             kind: s.kind.clone(),
             delay_ms: s.delay_ms,
             status: s.status,

@@ -467,3 +467,148 @@ async fn the_customer_changes_card_after_the_disallowed_one_is_refused() {
     let r = accept(&c, &beacon, CREDIT, None).await;
     assert_eq!(card_and_outcome(&r), ("Credit".into(), "Reserved".into()));
 }
+
+// ----- 9. faults on the flows ----------------------------------------------------------------
+
+async fn fault(c: &Ctx, spec: serde_json::Value) {
+    c.control(Method::POST, "/_emulator/faults", Some(spec))
+        .await
+        .assert_ok();
+}
+
+/// A creating POST the client gives up on after 100 ms.
+async fn post_timing_out(c: &Ctx, path: &str, key: &str, body: &serde_json::Value) {
+    let r = c
+        .req(Method::POST, path)
+        .header("X-MobilePay-Idempotency-Key", key)
+        .timeout(std::time::Duration::from_millis(100))
+        .json(body)
+        .send()
+        .await;
+    assert!(r.is_err(), "the answer is held past the client's timeout");
+}
+
+#[tokio::test]
+async fn a_timeout_on_the_initiate_of_one_pos_creates_once_and_the_same_key_retry_gets_it() {
+    let c = Ctx::start().await;
+    let (pos, _) = c.create_pos().await;
+    let (other_pos, _) = c.create_pos().await;
+    fault(&c, json!({ "method": "POST", "path": "/pos/v10/payments", "bodyContains": pos, "kind": "timeout", "delayMs": 400 })).await;
+    // Another PoS's initiate is not matched.
+    c.initiate_ok(&other_pos, 1.0).await;
+    let body = json!({ "posId": pos, "orderId": "o-t", "amount": 5, "currencyCode": "DKK", "plannedCaptureDelay": "None" });
+    post_timing_out(&c, "/pos/v10/payments", "key-t", &body).await;
+    // The retry arrives while the first answer is still held: the same payment.
+    let retry = c.post_idem("/pos/v10/payments", "key-t", body).await;
+    retry.assert_ok();
+    let listed = c.get(&format!("/pos/v10/payments?posId={pos}")).await;
+    assert_eq!(
+        listed.body["paymentIds"],
+        json!([retry.body["paymentId"]]),
+        "exactly one payment"
+    );
+}
+
+#[tokio::test]
+async fn a_500_on_initiate_prepare_or_refund_creation_processes_nothing() {
+    let c = Ctx::start().await;
+    let (pos, _) = c.create_pos().await;
+    for path in ["/pos/v10/payments", "/pos/v10/payments/prepare"] {
+        fault(&c, json!({ "method": "POST", "path": path, "bodyContains": pos, "kind": "status", "status": 500, "code": "2001" })).await;
+        let body = json!({ "posId": pos, "orderId": "o-5", "amount": 5, "currencyCode": "DKK", "plannedCaptureDelay": "None" });
+        let body = if path.ends_with("prepare") {
+            json!({ "posId": pos, "orderId": "o-5" })
+        } else {
+            body
+        };
+        c.post_idem(path, "key-5", body.clone())
+            .await
+            .assert_error(500, "2001");
+        let listed = c.get(&format!("/pos/v10/payments?posId={pos}")).await;
+        assert_eq!(
+            listed.body["paymentIds"],
+            json!([]),
+            "{path}: nothing created"
+        );
+        // The retry with the same key is processed normally.
+        let created = c.post_idem(path, "key-5", body).await;
+        created.assert_ok();
+        let id = created.body["paymentId"].as_str().unwrap();
+        c.post_empty(&format!("/pos/v10/payments/{id}/cancel"))
+            .await
+            .assert_ok();
+    }
+    // Refund creation: a 500, then a timeout, each scoped to one payment.
+    let pay = c.captured(10.0).await;
+    let refund =
+        json!({ "paymentId": pay, "refundOrderId": "r-1", "amount": 2, "currencyCode": "DKK" });
+    fault(&c, json!({ "method": "POST", "path": "/pos/v10/refunds", "bodyContains": pay, "kind": "status" })).await;
+    c.post_idem("/pos/v10/refunds", "rk", refund.clone())
+        .await
+        .assert_error(500, "2001");
+    let refunds = c.get(&format!("/pos/v10/refunds?paymentId={pay}")).await;
+    assert_eq!(refunds.body["refundIds"], json!([]));
+    fault(&c, json!({ "method": "POST", "path": "/pos/v10/refunds", "bodyContains": pay, "kind": "timeout", "delayMs": 400 })).await;
+    post_timing_out(&c, "/pos/v10/refunds", "rk", &refund).await;
+    let retry = c.post_idem("/pos/v10/refunds", "rk", refund).await;
+    retry.assert_ok();
+    let refunds = c.get(&format!("/pos/v10/refunds?paymentId={pay}")).await;
+    assert_eq!(refunds.body["refundIds"], json!([retry.body["refundId"]]));
+}
+
+#[tokio::test]
+async fn faults_on_the_polls_of_one_payment_and_one_refund_and_on_the_first_capture() {
+    let c = Ctx::start().await;
+    let (pos, _, pay) = c.reserved(CREDIT, 10.0).await;
+    let other = c.initiate_ok(&pos, 1.0).await;
+    // The second poll of this payment fails; the others and the other payment's do not.
+    let poll = format!("/pos/v10/payments/{pay}");
+    fault(&c, json!({ "method": "GET", "path": poll, "after": 1, "kind": "status", "status": 503, "code": "2002" })).await;
+    let listed = c.control(Method::GET, "/_emulator/faults", None).await;
+    assert_eq!(listed.body["faults"][0]["after"], 1);
+    let mut seen = Vec::new();
+    for path in [&poll, &format!("/pos/v10/payments/{other}"), &poll, &poll] {
+        seen.push(c.get(path).await.status);
+    }
+    assert_eq!(seen, [200, 200, 503, 200]);
+
+    // The first capture is processed and its answer held; the client's retry is 200 again.
+    let capture = format!("/pos/v10/payments/{pay}/capture");
+    fault(
+        &c,
+        json!({ "method": "POST", "path": capture, "kind": "timeout", "delayMs": 400 }),
+    )
+    .await;
+    let r = c
+        .req(Method::POST, &capture)
+        .timeout(std::time::Duration::from_millis(100))
+        .json(&json!({ "amount": 10.0 }))
+        .send()
+        .await;
+    assert!(r.is_err());
+    assert_eq!(c.status(&pay).await, "Captured");
+    c.post(&capture, json!({ "amount": 10.0 }))
+        .await
+        .assert_ok();
+
+    // One refund's poll: a 500 is not processed, so it does not reserve the refund.
+    let refund = c.refund_ok(&pay, 4.0).await;
+    let refund_poll = format!("/pos/v10/refunds/{refund}");
+    fault(
+        &c,
+        json!({ "method": "GET", "path": refund_poll, "kind": "status" }),
+    )
+    .await;
+    let r = c.get(&refund_poll).await;
+    r.assert_error(500, "2001");
+    assert_eq!(r.body["origin"], "PoS");
+    assert_eq!(c.refund_status(&refund).await, "Initiated");
+    assert_eq!(c.refund_status(&refund).await, "Reserved");
+    let journal = c.journal(&format!("path={refund_poll}")).await;
+    let statuses: Vec<u64> = journal
+        .iter()
+        .map(|e| e["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [500, 200, 200]);
+    assert!(journal[0]["fault"].is_string() && journal[1]["fault"].is_null());
+}
