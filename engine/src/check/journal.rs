@@ -127,14 +127,22 @@ pub fn judge(entries: &[Value], j: &JournalJudgement, scope: &Value) -> Result<(
         }
     }
     if let Some(min) = j.min_interval {
+        // The pace last given: a response without it (a 500, a timeout) leaves it unchanged, as
+        // the client must keep polling at the last pollDelayInMs (notes §2.4, §5.6).
+        let mut last_given: Option<f64> = None;
         for pair in entries.windows(2) {
             let (prev, next) = (&pair[0], &pair[1]);
-            let (Some(t0), Some(t1)) = (time_ms(prev), time_ms(next)) else {
-                continue;
-            };
             let required = match min {
                 MinInterval::Fixed(d) => Some(d.as_secs_f64() * 1000.0),
-                MinInterval::FromResponse(field) => prev["responseBody"][field.as_str()].as_f64(),
+                MinInterval::FromResponse(field) => {
+                    if let Some(v) = prev["responseBody"][field.as_str()].as_f64() {
+                        last_given = Some(v);
+                    }
+                    last_given
+                }
+            };
+            let (Some(t0), Some(t1)) = (time_ms(prev), time_ms(next)) else {
+                continue;
             };
             let Some(required) = required else { continue };
             let gap = t1 - t0;
@@ -148,7 +156,8 @@ pub fn judge(entries: &[Value], j: &JournalJudgement, scope: &Value) -> Result<(
                         prev["seq"],
                         required,
                         match min {
-                            MinInterval::FromResponse(f) => format!(" (the previous response said {f}: {required:.0})"),
+                            MinInterval::FromResponse(f) if prev["responseBody"][f.as_str()].is_number() => format!(" (the previous response said {f}: {required:.0})"),
+                            MinInterval::FromResponse(f) => format!(" (the previous response gave no {f}; the last one that did said {required:.0})"),
                             MinInterval::Fixed(_) => String::new(),
                         }
                     ),
