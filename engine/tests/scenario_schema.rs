@@ -72,14 +72,10 @@ fn fragment_validator() -> Validator {
     compile(&read_json(&path), &path)
 }
 
-/// `feature.yaml` has no schema file of its own: its shape is `$defs/feature` of the case schema.
+/// `feature.schema.json` is `$defs/feature` of the case schema, for the editor line.
 fn feature_validator() -> Validator {
-    let base = format!("{}/feature.yaml", file_uri(&root().join("schemas")));
-    jsonschema::options()
-        .with_base_uri(base)
-        .with_retriever(FileRetriever)
-        .build(&serde_json::json!({ "$ref": "scenario.schema.json#/$defs/feature" }))
-        .unwrap_or_else(|e| panic!("$defs/feature does not compile: {e}"))
+    let path = schema_path("feature.schema.json");
+    compile(&read_json(&path), &path)
 }
 
 /// Schema violations of a YAML text, one line each (empty when valid).
@@ -132,7 +128,7 @@ fn every_schema_object_has_exactly_the_keys_of_the_loader() {
         ("request", set(REQUEST_KEYS)),
         ("expect", set(EXPECT_KEYS)),
         ("captureSource", set(CAPTURE_KEYS)),
-        ("retry", set(RETRY_KEYS)),
+        ("retryOptions", set(RETRY_KEYS)),
         ("poll", set(POLL_KEYS)),
         ("intervalFrom", set(INTERVAL_KEYS)),
         ("operator", set(OPERATOR_KEYS)),
@@ -150,6 +146,8 @@ fn every_schema_object_has_exactly_the_keys_of_the_loader() {
         ("waitStep", step_keys("wait", &[])),
         ("setStep", step_keys("set", &[])),
         ("useStep", step_keys("use", &["with"])),
+        // A group has keys of its own: its text is its name, and it judges nothing to explain.
+        ("groupStep", set(GROUP_KEYS)),
     ];
     let mut problems = Vec::new();
     for (name, keys) in &expected {
@@ -211,6 +209,12 @@ fn every_schema_object_has_exactly_the_keys_of_the_loader() {
         problems.push(format!(
             "fragment.schema.json $defs/fragment has {:?}, loader has {FRAGMENT_KEYS:?}",
             keys_of(&fragment["$defs"]["fragment"])
+        ));
+    }
+    if keys_of(&fragment["$defs"]["paramOptions"]) != set(PARAM_KEYS) {
+        problems.push(format!(
+            "fragment.schema.json $defs/paramOptions has {:?}, loader has {PARAM_KEYS:?}",
+            keys_of(&fragment["$defs"]["paramOptions"])
         ));
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
@@ -317,7 +321,7 @@ fn validate_tree(dir: &Path, require_editor_line: bool) -> (usize, Vec<String>) 
     let mut problems = Vec::new();
     let groups: [(&Vec<PathBuf>, &Validator, &str); 3] = [
         (&files.cases, &cases, "scenario.schema.json"),
-        (&files.features, &features, ""),
+        (&files.features, &features, "feature.schema.json"),
         (&files.fragments, &fragments, "fragment.schema.json"),
     ];
     let mut count = 0;
@@ -328,7 +332,7 @@ fn validate_tree(dir: &Path, require_editor_line: bool) -> (usize, Vec<String>) 
             for v in violations(validator, &text) {
                 problems.push(format!("{}: {v}", file.display()));
             }
-            if require_editor_line && !schema.is_empty() {
+            if require_editor_line {
                 check_editor_line(file, &text, schema, &mut problems);
             }
         }
@@ -386,7 +390,6 @@ const HEAD: &str = "name: n\nfeature: payments\nsteps:\n";
 fn invalid_documents_are_rejected_by_both_the_schema_and_the_loader() {
     let cases: &[(&str, String)] = &[
         ("unknown case key", format!("{HEAD}  - wait: 1s\nexpct: 1\n")),
-        ("missing feature", "name: n\nsteps:\n  - wait: 1s\n".into()),
         ("unknown feature", "name: n\nfeature: coffee\nsteps:\n  - wait: 1s\n".into()),
         ("no steps", "name: n\nfeature: payments\nsteps: []\n".into()),
         ("two actions", format!("{HEAD}  - wait: 1s\n    set: {{ a: 1 }}\n")),
@@ -430,6 +433,17 @@ fn invalid_documents_are_rejected_by_both_the_schema_and_the_loader() {
         ("empty assert", format!("{HEAD}  - assert: {{}}\n")),
         ("journal unknown key", format!("{HEAD}  - assert: {{ journal: {{ methd: GET }} }}\n")),
         ("set not a mapping", format!("{HEAD}  - set: [a, b]\n")),
+        ("retry 0", format!("{HEAD}  - request: {{ url: x, retry: 0 }}\n")),
+        ("retry 11", format!("{HEAD}  - request: {{ url: x, retry: 11 }}\n")),
+        ("group without steps", format!("{HEAD}  - group: g\n")),
+        ("group with no step", format!("{HEAD}  - group: g\n    steps: []\n")),
+        ("group with a name", format!("{HEAD}  - group: g\n    name: n\n    steps: [{{ wait: 1s }}]\n")),
+        ("group with an action", format!("{HEAD}  - group: g\n    wait: 1s\n    steps: [{{ wait: 1s }}]\n")),
+        ("steps on a plain step", format!("{HEAD}  - wait: 1s\n    steps: [{{ wait: 1s }}]\n")),
+        ("advisory without because", format!("{HEAD}  - wait: 1s\n    severity: advisory\n")),
+        ("because without severity", format!("{HEAD}  - wait: 1s\n    because: inferred\n")),
+        ("because on a hard judgement", format!("{HEAD}  - wait: 1s\n    severity: hard\n    because: inferred\n")),
+        ("unknown severity", format!("{HEAD}  - wait: 1s\n    severity: soft\n")),
         ("case number negative", "name: n\nfeature: payments\ncase: -1\nsteps:\n  - wait: 1s\n".into()),
     ];
     let validator = scenario_validator();
@@ -461,6 +475,10 @@ fn unusual_but_valid_documents_are_accepted_by_both() {
         ("operator with everything", format!("{HEAD}  - operator:\n      role: customer\n      action: check-in\n      params: {{ beaconId: b }}\n      prompt: scan\n      inputs: [{{ name: code, label: Code, type: secret }}]\n      timeout: 2m\n      automate: []\n      watch: {{ request: {{ url: x }}, until: {{ $.ok: true }}, interval: 1s, timeout: 1h }}\n")),
         ("journal with everything", format!("{HEAD}  - assert:\n      journal: {{ method: GET, path: /p, path_prefix: /q, body_contains: x, count: {{ gte: 1 }}, each: {{ $.a: 1 }}, same: $.h, min_interval: {{ from_response: pollDelayInMs }}, none_after: {{ $.s: done }}, explain: why }}\n")),
         ("exec with everything", format!("{HEAD}  - exec: {{ command: echo, args: [a, 2], timeout: 5s, exit_code: -1, capture: {{ out: $.x }} }}\n")),
+        ("an advisory judgement", format!("{HEAD}  - assert: {{ vars: {{ a: 1 }} }}\n    severity: advisory\n    because: notes §5.1 infer it\n  - wait: 0s\n    severity: hard\n")),
+        ("retry as a number", format!("{HEAD}  - request: {{ url: x, retry: 3 }}\n")),
+        ("a group with when and if", format!("{HEAD}  - group: g\n    when: emulator\n    if: '{{{{flag}}}}'\n    steps:\n      - wait: 1s\n        when: reference\n      - group: inner\n        steps: [{{ wait: 1s }}]\n")),
+        ("watch without timeout", format!("{HEAD}  - operator: {{ role: cashier, action: cancel-payment, timeout: 2m, watch: {{ request: {{ url: x }}, until: {{ $.ok: true }} }} }}\n")),
         ("schema file", format!("{HEAD}  - request: {{ url: x, expect: {{ schema: schemas/payment.json, body: {{ contains: ok }}, headers: {{ content-type: {{ matches: json }} }} }} }}\n")),
     ];
     let validator = scenario_validator();
@@ -495,4 +513,46 @@ fn fragments_are_a_list_or_a_mapping_with_steps() {
     );
     assert!(!violations(&validator, "steps: []\nvars: {}\n").is_empty());
     assert!(!violations(&validator, "- wait: 1s\n  set: { a: 1 }\n").is_empty());
+    let declared = "params:\n  amount: the amount\n  note: { description: d, default: null }\ngives: { paymentId: the payment }\nsteps:\n  - set: { paymentId: 1 }\n";
+    assert_eq!(violations(&validator, declared), Vec::<String>::new());
+    assert!(
+        !violations(&validator, "params: { a: { default: 1 } }\nsteps: []\n").is_empty(),
+        "a param needs a description"
+    );
+    assert!(
+        !violations(
+            &validator,
+            "params: { a: { description: d, deflt: 1 } }\nsteps: []\n"
+        )
+        .is_empty(),
+        "a param has only description and default"
+    );
+    assert!(
+        !violations(&validator, "gives: [paymentId]\nsteps: []\n").is_empty(),
+        "gives is a mapping of name to description"
+    );
+}
+
+#[test]
+fn the_golden_cases_validate_too_except_those_broken_on_purpose() {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut files = Files::default();
+    collect(&golden, false, &mut files);
+    let validator = scenario_validator();
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for file in &files.cases {
+        let text = std::fs::read_to_string(file).unwrap();
+        // A golden about a load error holds a case that is invalid on purpose, and says so.
+        if text.starts_with("# Broken on purpose") {
+            continue;
+        }
+        checked += 1;
+        for v in violations(&validator, &text) {
+            problems.push(format!("{}: {v}", file.display()));
+        }
+        check_editor_line(file, &text, "scenario.schema.json", &mut problems);
+    }
+    assert!(checked >= 5, "only {checked} golden case files found");
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }

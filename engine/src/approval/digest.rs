@@ -2,7 +2,9 @@
 //!
 //! Fragments are included: a case's behaviour is its file *and* the fragments it `use:`s, so a
 //! change to a shared fragment must change the digest of every certificate that depended on
-//! it. Feature files (`feature.yaml`) are not: they only name features and their requirements.
+//! it. A feature file (`feature.yaml`) is included for the cases that run its default `setup` or
+//! `finally` (as a `fragment`: shared steps); otherwise it only names a feature and what it
+//! requires, and is not.
 //!
 //! The definition, so anyone can recompute it from the files and the certificate:
 //! 1. for each file, `sha256(bytes)` in lower-case hex;
@@ -72,6 +74,7 @@ impl Manifest {
                     sha256: sha256_hex(case.source_text.as_bytes()),
                 },
             );
+            fragments.extend(case.feature_defaults.clone());
             for step in case.setup.iter().chain(&case.steps).chain(&case.finally) {
                 collect_fragments(step, &mut fragments);
             }

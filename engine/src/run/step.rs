@@ -157,7 +157,7 @@ pub fn run_step<'a>(
         if let Some(reason) = when_excludes(ctx, &step.when) {
             return skipped(step, phase, &reason);
         }
-        if let Some(cond) = &step.condition {
+        for cond in &step.conditions {
             match Renderer::global().render_condition(&cond.text, scope.as_value()) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -210,6 +210,9 @@ async fn run_action(
         Action::Set(values) => set_vars(values, "set", scope).map(|()| Ran::Done),
         Action::Use(use_step) => {
             set_vars(&use_step.with, "with", scope)?;
+            // Optional params that neither `with:` nor the scope gives take their default.
+            let defaults = use_step.defaults_for(scope.as_value());
+            set_vars(&defaults, "default for", scope)?;
             let children = run_steps(ctx, &use_step.steps, phase, scope).await;
             let failure = first_failure(&children);
             report.children = children;

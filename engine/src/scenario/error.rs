@@ -185,7 +185,7 @@ pub fn render_snippet(
 }
 
 /// The closest expected key, when one is close enough to be a typo.
-fn suggestion(key: &str, expected: &[&'static str]) -> Option<&'static str> {
+pub(crate) fn suggestion<'a>(key: &str, expected: &[&'a str]) -> Option<&'a str> {
     expected
         .iter()
         .map(|e| (edit_distance(key, e), *e))

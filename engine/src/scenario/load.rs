@@ -4,7 +4,7 @@
 
 use super::convert::{Converter, FragmentResolver};
 use super::error::{LoadError, LoadErrorKind};
-use super::model::{Case, Feature, SourceFile, Step};
+use super::model::{Case, Feature, FragmentInterface, SourceFile, Step};
 use super::yaml::{self, Node, Pos};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -136,10 +136,16 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// A loaded fragment: its steps and what it declares.
+type Fragment = (Vec<Step>, Arc<FragmentInterface>);
+
 #[derive(Default)]
 struct Loader {
     /// Loaded fragments by resolved path (a fragment used by 30 cases is parsed once).
-    fragments: HashMap<PathBuf, Result<Vec<Step>, LoadError>>,
+    fragments: HashMap<PathBuf, Result<Fragment, LoadError>>,
+    /// Loaded `feature.yaml` files by path: read once whether a case (for its default setup
+    /// and finally) or the file list asks first.
+    features: HashMap<PathBuf, Result<Feature, LoadError>>,
     /// Fragments being loaded, to detect cycles.
     stack: Vec<PathBuf>,
     sources: HashMap<PathBuf, Arc<str>>,
@@ -181,20 +187,26 @@ impl Loader {
     }
 
     fn load_feature(&mut self, path: &Path) -> Result<Feature, LoadError> {
-        let (_, node) = self.read(path)?;
-        let id = path
-            .parent()
-            .and_then(|p| p.file_name())
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let file = Arc::new(SourceFile {
-            path: path.to_path_buf(),
-        });
-        Converter {
-            file,
-            fragments: self,
+        if let Some(cached) = self.features.get(path) {
+            return cached.clone();
         }
-        .feature(&node, id)
+        let result = self.read(path).and_then(|(_, node)| {
+            let id = path
+                .parent()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let file = Arc::new(SourceFile {
+                path: path.to_path_buf(),
+            });
+            Converter {
+                file,
+                fragments: self,
+            }
+            .feature(&node, id)
+        });
+        self.features.insert(path.to_path_buf(), result.clone());
+        result
     }
 }
 
@@ -220,20 +232,33 @@ impl FragmentResolver for Loader {
             ));
         }
         if let Some(cached) = self.fragments.get(&path) {
-            return cached.clone().map(|steps| (path, steps));
+            return cached.clone().map(|(steps, _)| (path, steps));
         }
         self.stack.push(path.clone());
         let result = self.read(&path).and_then(|(_, node)| {
             let file = Arc::new(SourceFile { path: path.clone() });
-            Converter {
+            let (steps, interface) = Converter {
                 file,
                 fragments: self,
             }
-            .fragment(&node)
+            .fragment(&node)?;
+            Ok((steps, Arc::new(interface)))
         });
         self.stack.pop();
         self.fragments.insert(path.clone(), result.clone());
-        result.map(|steps| (path, steps))
+        result.map(|(steps, _)| (path, steps))
+    }
+
+    fn fragment_interface(&self, path: &Path) -> Arc<FragmentInterface> {
+        match self.fragments.get(path) {
+            Some(Ok((_, interface))) => interface.clone(),
+            _ => Arc::default(),
+        }
+    }
+
+    fn folder_feature(&mut self, case_file: &Path) -> Option<Result<Feature, LoadError>> {
+        let path = case_file.parent()?.join(FEATURE_FILE);
+        path.is_file().then(|| self.load_feature(&path))
     }
 }
 
@@ -300,6 +325,79 @@ mod tests {
             "{}",
             e.message()
         );
+    }
+
+    /// The only case of `text`, loaded from a temp dir.
+    fn one_case(text: &str) -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), text).unwrap();
+        let mut suite = load_paths(&[dir.path().to_path_buf()]);
+        assert!(suite.errors.is_empty(), "{:?}", suite.errors);
+        suite.cases.remove(0)
+    }
+
+    #[test]
+    fn a_watch_without_timeout_watches_as_long_as_the_operator_waits() {
+        use crate::scenario::model::Action;
+        let case = one_case(
+            "name: n\nfeature: payments\nsteps:\n  - operator:\n      role: cashier\n      action: cancel-payment\n      timeout: 2m\n      watch: { request: { url: x }, until: { $.ok: true } }\n  - operator:\n      role: cashier\n      action: cancel-payment\n      timeout: 2m\n      watch: { request: { url: x }, until: { $.ok: true }, timeout: 5s }\n",
+        );
+        let watch_timeout = |i: usize| match &case.steps[i].action {
+            Action::Operator(op) => op.watch.as_ref().unwrap().poll.as_ref().unwrap().timeout,
+            _ => unreachable!(),
+        };
+        assert_eq!(watch_timeout(0), std::time::Duration::from_secs(120));
+        assert_eq!(watch_timeout(1), std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn retry_as_a_number_is_that_many_attempts_with_the_defaults() {
+        use crate::scenario::convert::{DEFAULT_RETRY_DELAY, DEFAULT_RETRY_ON};
+        use crate::scenario::model::Action;
+        let case = one_case(
+            "name: n\nfeature: payments\nsteps:\n  - request: { url: x, retry: 4 }\n  - request: { url: x, retry: {} }\n",
+        );
+        let retry = |i: usize| match &case.steps[i].action {
+            Action::Request(r) => r.retry.clone().unwrap(),
+            _ => unreachable!(),
+        };
+        assert_eq!(retry(0).attempts, 4);
+        assert_eq!(retry(0).on, DEFAULT_RETRY_ON);
+        assert_eq!(retry(0).delay, DEFAULT_RETRY_DELAY);
+        // `retry: 3` and the written-out default are one thing.
+        assert_eq!(retry(1).attempts, 3);
+        assert_eq!(retry(1).on, retry(0).on);
+        assert_eq!(retry(1).delay, retry(0).delay);
+    }
+
+    #[test]
+    fn a_group_merges_its_when_into_each_step_and_puts_its_if_first() {
+        use crate::scenario::model::{ClientMode, TargetKind, WhenCondition};
+        let case = one_case(
+            "name: n\nfeature: payments\nsteps:\n  - group: g\n    when: [reference, adapter]\n    if: '{{a}}'\n    steps:\n      - wait: 0s\n        when: [adapter, emulator]\n        if: '{{b}}'\n      - wait: 0s\n",
+        );
+        assert_eq!(case.steps.len(), 2);
+        assert_eq!(
+            case.steps[0].when,
+            [
+                WhenCondition::Client(ClientMode::Adapter),
+                WhenCondition::Target(TargetKind::Emulator)
+            ]
+        );
+        let texts: Vec<&str> = case.steps[0]
+            .conditions
+            .iter()
+            .map(|c| c.text.as_str())
+            .collect();
+        assert_eq!(texts, ["{{a}}", "{{b}}"]);
+        assert_eq!(
+            case.steps[1].when,
+            [
+                WhenCondition::Client(ClientMode::Reference),
+                WhenCondition::Client(ClientMode::Adapter)
+            ]
+        );
+        assert_eq!(case.steps[1].conditions.len(), 1);
     }
 
     #[test]

@@ -53,6 +53,10 @@ pub struct Case {
     pub file: Arc<SourceFile>,
     /// The file's bytes, for the certificate's digest.
     pub source_text: Arc<str>,
+    /// The folder's `feature.yaml` when this case runs its default `setup` or `finally` (the
+    /// case gave none of its own): those steps are part of what the case is, so the certificate's
+    /// digest covers that file too.
+    pub feature_defaults: Option<PathBuf>,
 }
 
 impl Case {
@@ -70,6 +74,9 @@ pub struct Feature {
     pub name: String,
     pub description: Option<String>,
     pub requires: Vec<String>,
+    /// Steps every case of the folder runs as its `setup` / `finally` when it gives none.
+    pub setup: Vec<Step>,
+    pub finally: Vec<Step>,
     pub file: Arc<SourceFile>,
 }
 
@@ -80,8 +87,9 @@ pub struct Step {
     pub location: Location,
     /// Modes and targets this step is for; empty means always.
     pub when: Vec<WhenCondition>,
-    /// A template rendered before the step; the step is skipped when it renders falsy.
-    pub condition: Option<Template>,
+    /// Templates rendered before the step, in order: the `if:` of each `group:` around it, then
+    /// its own. The step is skipped as soon as one renders falsy.
+    pub conditions: Vec<Template>,
     /// What an assertion failure of this step means for the integrator ("your client must...");
     /// put in front of the failure message.
     pub explain: Option<String>,
@@ -164,6 +172,64 @@ pub struct UseStep {
     /// Parameters, rendered in the caller's scope and set as variables before the fragment runs.
     pub with: Vec<(String, Node)>,
     pub steps: Vec<Step>,
+    /// What the fragment declares it takes and gives.
+    pub interface: Arc<FragmentInterface>,
+    /// Where `use:` is written: errors about the call point there.
+    pub pos: Pos,
+}
+
+impl UseStep {
+    /// The optional params that neither `with:` nor the scope gives, with their defaults, in
+    /// declaration order (a default may read an earlier param: `captureAmount: "{{amount}}"`).
+    /// `scope` is the caller's variables after `with:` was set; a variable set to null counts
+    /// as given. Each default is placed at the `use:` (it is rendered in the caller's scope,
+    /// so a failure to render it is the caller's to fix).
+    pub fn defaults_for(&self, scope: &serde_json::Value) -> Vec<(String, Node)> {
+        self.interface
+            .params
+            .iter()
+            .filter(|p| scope.get(&p.name).is_none())
+            .filter_map(|p| {
+                let mut default = p.default.clone()?;
+                default.pos = self.pos;
+                Some((p.name.clone(), default))
+            })
+            .collect()
+    }
+}
+
+/// A fragment's declared interface (`params:` and `gives:`). A fragment that declares neither
+/// is `declared: false`: its `with:` is not checked, and callers count every variable its steps
+/// set as given (what fragments did before they could declare anything).
+#[derive(Debug, Clone, Default)]
+pub struct FragmentInterface {
+    pub declared: bool,
+    pub params: Vec<Param>,
+    pub gives: Vec<Give>,
+}
+
+impl FragmentInterface {
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// One param of a fragment: required unless it has a default.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub description: String,
+    /// Rendered in the caller's scope when neither `with:` nor the scope gives the param.
+    pub default: Option<Node>,
+    pub pos: Pos,
+}
+
+/// A variable a fragment sets for the steps after it.
+#[derive(Debug, Clone)]
+pub struct Give {
+    pub name: String,
+    pub description: String,
+    pub pos: Pos,
 }
 
 #[derive(Debug, Clone)]

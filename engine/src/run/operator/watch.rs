@@ -13,7 +13,7 @@ pub fn step_for(step: &Step, watch: &RequestStep) -> Step {
         name: format!("{} (watch)", step.name),
         location: step.location.clone(),
         when: Vec::new(),
-        condition: None,
+        conditions: Vec::new(),
         explain: None,
         severity: Default::default(),
         action: Action::Request(Box::new(watch.clone())),

@@ -6,6 +6,7 @@
 //! cannot drift (see `engine/tests/scenario_schema.rs`).
 
 mod assert;
+mod interface;
 mod matcher;
 mod operator;
 mod request;
@@ -31,8 +32,11 @@ pub const CASE_KEYS: &[&str] = &[
     "steps",
     "finally",
 ];
-pub const FEATURE_KEYS: &[&str] = &["name", "description", "requires"];
-pub const FRAGMENT_KEYS: &[&str] = &["name", "description", "params", "steps"];
+pub const FEATURE_KEYS: &[&str] = &["name", "description", "requires", "setup", "finally"];
+pub const FRAGMENT_KEYS: &[&str] = &["name", "description", "params", "gives", "steps"];
+/// A param written as a mapping (`amount: the sale's amount` is the short form of a required
+/// param with that description).
+pub const PARAM_KEYS: &[&str] = &["description", "default"];
 /// Keys of a step that are not its action.
 pub const STEP_COMMON_KEYS: &[&str] = &[
     "name",
@@ -45,8 +49,11 @@ pub const STEP_COMMON_KEYS: &[&str] = &[
 ];
 /// The actions; a step has exactly one.
 pub const STEP_ACTIONS: &[&str] = &[
-    "request", "operator", "exec", "assert", "wait", "set", "use",
+    "request", "operator", "exec", "assert", "wait", "set", "use", "group",
 ];
+/// A `group:` step: its text names it, `when:`/`if:` apply to every step in `steps`. No `name`
+/// (the group's text is its name) and no `explain` (it belongs to the step that judges).
+pub const GROUP_KEYS: &[&str] = &["group", "steps", "description", "when", "if"];
 /// Request modifiers that may also be written beside `request:` on the step itself.
 pub const REQUEST_MODIFIER_KEYS: &[&str] = &["expect", "capture", "retry", "timeout", "poll"];
 pub const REQUEST_KEYS: &[&str] = &[
@@ -118,8 +125,16 @@ pub fn feature_rank(id: &str) -> usize {
 pub const DEFAULT_OPERATOR_TIMEOUT: Duration = Duration::from_secs(120);
 /// Default poll deadline.
 pub const DEFAULT_POLL_TIMEOUT: Duration = Duration::from_secs(60);
+/// What `retry:` retries when it names nothing: every transport fault.
+pub const DEFAULT_RETRY_ON: &[RetryOn] =
+    &[RetryOn::Timeout, RetryOn::Connection, RetryOn::ServerError];
+/// The pause between two attempts when `retry:` gives no `delay`.
+pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(100);
 
-/// Resolves and loads `use:` fragments; implemented by the loader (it owns files and caching).
+pub use interface::BUILTIN_VARS;
+
+/// Resolves and loads `use:` fragments and a case's folder `feature.yaml`; implemented by the
+/// loader (it owns files and caching).
 pub trait FragmentResolver {
     fn load_fragment(
         &mut self,
@@ -127,6 +142,17 @@ pub trait FragmentResolver {
         reference: &str,
         pos: Pos,
     ) -> Result<(std::path::PathBuf, Vec<Step>), LoadError>;
+
+    /// The declared interface of a fragment `load_fragment` returned (by its path). The default,
+    /// for resolvers that know none, is "declares nothing".
+    fn fragment_interface(&self, _path: &Path) -> Arc<FragmentInterface> {
+        Arc::default()
+    }
+
+    /// The `feature.yaml` in the folder of `case_file`, if there is one.
+    fn folder_feature(&mut self, _case_file: &Path) -> Option<Result<Feature, LoadError>> {
+        None
+    }
 }
 
 /// Conversion context: the file being read.
@@ -228,20 +254,43 @@ impl<'a> Converter<'a> {
     // ---- files -------------------------------------------------------------------------------
 
     pub fn case(&mut self, root: &Node, source_text: Arc<str>) -> Res<Case> {
-        let entries = self.map(root, CASE_KEYS)?;
-        let _ = entries;
+        self.map(root, CASE_KEYS)?;
         let name = self.string(self.required(root, "name")?)?;
-        let feature_node = self.required(root, "feature")?;
-        let feature = self.string(feature_node)?;
-        if !FEATURE_IDS.contains(&feature.as_str()) {
-            return Err(self.invalid(
-                feature_node.pos,
-                format!(
-                    "unknown feature `{feature}`; expected one of: {}",
-                    FEATURE_IDS.join(", ")
-                ),
-            ));
-        }
+        let feature = match root.get("feature") {
+            Some(node) => {
+                let feature = self.string(node)?;
+                if !FEATURE_IDS.contains(&feature.as_str()) {
+                    return Err(self.invalid(
+                        node.pos,
+                        format!(
+                            "unknown feature `{feature}`; expected one of: {}",
+                            FEATURE_IDS.join(", ")
+                        ),
+                    ));
+                }
+                feature
+            }
+            // A case in `scenarios/payments/` is a payments case unless it says otherwise.
+            None => {
+                let folder = self
+                    .file
+                    .path
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if !FEATURE_IDS.contains(&folder.as_str()) {
+                    return Err(self.invalid(
+                        root.pos,
+                        format!(
+                            "this case gives no `feature:` and its folder `{folder}` is not a feature; write `feature:` (one of: {}) or move the case into that feature's folder",
+                            FEATURE_IDS.join(", ")
+                        ),
+                    ));
+                }
+                folder
+            }
+        };
         let case_number = root.get("case").map(|n| self.unsigned(n)).transpose()?;
         let description = root
             .get("description")
@@ -257,13 +306,40 @@ impl<'a> Converter<'a> {
             .map(|n| self.raw_map(n))
             .transpose()?
             .unwrap_or_default();
-        let setup = self.optional_steps(root, "setup")?;
+        let mut setup = self.optional_steps(root, "setup")?;
         let steps = self.optional_steps(root, "steps")?;
-        let finally = self.optional_steps(root, "finally")?;
+        let mut finally = self.optional_steps(root, "finally")?;
         if steps.is_empty() {
             return Err(self.invalid(root.pos, "a case needs at least one step under `steps`"));
         }
-        Ok(Case {
+        // The folder's default setup/finally, for a case that does not write the key at all
+        // (`setup: []` is a case that wants none).
+        let (own_setup, own_finally) = (root.get("setup").is_some(), root.get("finally").is_some());
+        let mut feature_defaults = None;
+        if !own_setup || !own_finally {
+            if let Some(loaded) = self.fragments.folder_feature(&self.file.path) {
+                let defaults = loaded.map_err(|e| {
+                    self.invalid(
+                        root.pos,
+                        format!(
+                            "this case gives no own {} and so runs the one of {}, which does not load: {}",
+                            if own_setup { "`finally`" } else if own_finally { "`setup`" } else { "`setup` or `finally`" },
+                            e.file.display(),
+                            e.one_line()
+                        ),
+                    )
+                })?;
+                if !own_setup && !defaults.setup.is_empty() {
+                    setup = defaults.setup.clone();
+                    feature_defaults = Some(defaults.file.path.clone());
+                }
+                if !own_finally && !defaults.finally.is_empty() {
+                    finally = defaults.finally.clone();
+                    feature_defaults = Some(defaults.file.path.clone());
+                }
+            }
+        }
+        let case = Case {
             name,
             feature,
             case_number,
@@ -275,7 +351,10 @@ impl<'a> Converter<'a> {
             finally,
             file: self.file.clone(),
             source_text,
-        })
+            feature_defaults,
+        };
+        interface::check_case(&case)?;
+        Ok(case)
     }
 
     pub fn feature(&mut self, root: &Node, id: String) -> Res<Feature> {
@@ -290,25 +369,89 @@ impl<'a> Converter<'a> {
             .map(|n| self.string_list(n))
             .transpose()?
             .unwrap_or_default();
+        // Checked in each case that runs them (what they need depends on the case's vars).
+        let setup = self.optional_steps(root, "setup")?;
+        let finally = self.optional_steps(root, "finally")?;
         Ok(Feature {
             id,
             name,
             description,
             requires,
+            setup,
+            finally,
             file: self.file.clone(),
         })
     }
 
-    /// A fragment file: either a list of steps, or a mapping with `steps`.
-    pub fn fragment(&mut self, root: &Node) -> Res<Vec<Step>> {
+    /// A fragment file: either a list of steps (no declared interface), or a mapping with
+    /// `steps` and optionally `params` and `gives`.
+    pub fn fragment(&mut self, root: &Node) -> Res<(Vec<Step>, FragmentInterface)> {
         match &root.value {
-            Value::Seq(_) => self.steps(root),
+            Value::Seq(_) => Ok((self.steps(root)?, FragmentInterface::default())),
             Value::Map(_) => {
                 self.map(root, FRAGMENT_KEYS)?;
-                self.steps(self.required(root, "steps")?)
+                let params = root.get("params").map(|n| self.params(n)).transpose()?;
+                let gives = root.get("gives").map(|n| self.gives(n)).transpose()?;
+                let interface = FragmentInterface {
+                    declared: params.is_some() || gives.is_some(),
+                    params: params.unwrap_or_default(),
+                    gives: gives.unwrap_or_default(),
+                };
+                let steps = self.steps(self.required(root, "steps")?)?;
+                interface::check_fragment(&self.file.path, &steps, &interface)?;
+                interface::check_reads(&self.file.path, root, &steps, &interface)?;
+                Ok((steps, interface))
             }
             _ => Err(self.wrong_type(root, "a list of steps (or a mapping with `steps`)")),
         }
+    }
+
+    /// `params:`: name → description (required), or name → { description, default } (optional
+    /// when `default` is written, even as null).
+    fn params(&self, node: &Node) -> Res<Vec<Param>> {
+        let entries = node
+            .as_map()
+            .ok_or_else(|| self.wrong_type(node, "a mapping of param name to description"))?;
+        entries
+            .iter()
+            .map(|(key, value)| {
+                let (description, default) = match &value.value {
+                    Value::Map(_) => {
+                        self.map(value, PARAM_KEYS)?;
+                        let description = self.string(self.required(value, "description")?)?;
+                        let default = value.get("default").cloned();
+                        if let Some(d) = &default {
+                            self.check_templates_in(d)?;
+                        }
+                        (description, default)
+                    }
+                    _ => (self.string(value)?, None),
+                };
+                Ok(Param {
+                    name: key.name.clone(),
+                    description,
+                    default,
+                    pos: key.pos,
+                })
+            })
+            .collect()
+    }
+
+    /// `gives:`: name → description.
+    fn gives(&self, node: &Node) -> Res<Vec<Give>> {
+        let entries = node
+            .as_map()
+            .ok_or_else(|| self.wrong_type(node, "a mapping of variable name to description"))?;
+        entries
+            .iter()
+            .map(|(key, value)| {
+                Ok(Give {
+                    name: key.name.clone(),
+                    description: self.string(value)?,
+                    pos: key.pos,
+                })
+            })
+            .collect()
     }
 
     fn optional_steps(&mut self, root: &Node, key: &str) -> Res<Vec<Step>> {
@@ -319,11 +462,16 @@ impl<'a> Converter<'a> {
         }
     }
 
+    /// A list of steps; a `group:` among them becomes the steps inside it (see `step.rs`).
     pub fn steps(&mut self, node: &Node) -> Res<Vec<Step>> {
         let items = node
             .as_seq()
             .ok_or_else(|| self.wrong_type(node, "a list of steps"))?;
-        items.iter().map(|item| self.step(item)).collect()
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            self.step(item, &mut out)?;
+        }
+        Ok(out)
     }
 
     // ---- steps -------------------------------------------------------------------------------

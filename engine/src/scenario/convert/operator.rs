@@ -96,7 +96,13 @@ impl Converter<'_> {
                             .collect(),
                     ),
                 };
-                request.poll = Some(self.poll(&poll_fields)?);
+                let mut poll = self.poll(&poll_fields)?;
+                // A watch that gives no timeout watches as long as the operator is waited for:
+                // a shorter one would stop watching while the person is still at work.
+                if w.get("timeout").is_none() {
+                    poll.timeout = timeout;
+                }
+                request.poll = Some(poll);
                 Some(Box::new(request))
             }
         };

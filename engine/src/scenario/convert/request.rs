@@ -267,22 +267,24 @@ impl Converter<'_> {
             .collect()
     }
 
+    /// `retry: { attempts, on, delay }`, or `retry: N`: N attempts with the default `on` and
+    /// `delay` (what nearly every request of a POS client wants).
     pub(super) fn retry(&self, node: &Node) -> Res<Retry> {
+        if let Value::Int(_) = node.value {
+            return Ok(Retry {
+                attempts: self.attempts(node)?,
+                on: DEFAULT_RETRY_ON.to_vec(),
+                delay: DEFAULT_RETRY_DELAY,
+            });
+        }
         self.map(node, RETRY_KEYS)?;
         let attempts = node
             .get("attempts")
-            .map(|n| self.unsigned(n))
+            .map(|n| self.attempts(n))
             .transpose()?
             .unwrap_or(3);
-        if !(1..=10).contains(&attempts) {
-            let pos = node.get("attempts").map(|n| n.pos).unwrap_or(node.pos);
-            return Err(self.invalid(
-                pos,
-                "retry.attempts must be between 1 and 10 (MobilePay allows at most 6 requests)",
-            ));
-        }
         let on = match node.get("on") {
-            None => vec![RetryOn::Timeout, RetryOn::Connection, RetryOn::ServerError],
+            None => DEFAULT_RETRY_ON.to_vec(),
             Some(n) => self
                 .string_list(n)?
                 .iter()
@@ -301,12 +303,23 @@ impl Converter<'_> {
             .get("delay")
             .map(|n| self.duration(n))
             .transpose()?
-            .unwrap_or(Duration::from_millis(100));
+            .unwrap_or(DEFAULT_RETRY_DELAY);
         Ok(Retry {
             attempts,
             on,
             delay,
         })
+    }
+
+    fn attempts(&self, node: &Node) -> Res<u32> {
+        let attempts = self.unsigned(node)?;
+        if !(1..=10).contains(&attempts) {
+            return Err(self.invalid(
+                node.pos,
+                "retry.attempts must be between 1 and 10 (MobilePay allows at most 6 requests)",
+            ));
+        }
+        Ok(attempts)
     }
 
     pub(super) fn poll(&self, node: &Node) -> Res<Poll> {

@@ -1,4 +1,9 @@
-//! Steps: exactly one action, `when:`, `if:`, `explain:`, and the default step name.
+//! Steps: exactly one action, `when:`, `if:`, `explain:`, the default step name, and `group:`.
+//!
+//! A group is a writing shorthand, not a step of its own: its steps are put in the list in its
+//! place, each with the group's `when:` merged into its own and the group's `if:` checked before
+//! its own. Reports, JUnit and certificates therefore show exactly the steps they would show had
+//! the conditions been written on every step, and nothing downstream knows groups exist.
 
 use super::*;
 use crate::scenario::error::LoadErrorKind;
@@ -6,7 +11,8 @@ use crate::scenario::read::NodeReader;
 use crate::scenario::yaml::{Key, Node};
 
 impl Converter<'_> {
-    pub(super) fn step(&mut self, node: &Node) -> Res<Step> {
+    /// Converts one list item and appends it (or, for a group, the steps inside it) to `out`.
+    pub(super) fn step(&mut self, node: &Node, out: &mut Vec<Step>) -> Res<()> {
         let entries = node
             .as_map()
             .ok_or_else(|| self.wrong_type(node, "a step (a mapping)"))?;
@@ -22,6 +28,9 @@ impl Converter<'_> {
             ));
         }
         let (action_key, action_node) = actions[0];
+        if action_key.name == "group" {
+            return self.group(node, action_node, out);
+        }
         let mut allowed: Vec<&'static str> = STEP_COMMON_KEYS.to_vec();
         allowed.extend(STEP_ACTIONS);
         match action_key.name.as_str() {
@@ -40,7 +49,12 @@ impl Converter<'_> {
             .map(|n| self.when(n))
             .transpose()?
             .unwrap_or_default();
-        let condition = node.get("if").map(|n| self.template(n)).transpose()?;
+        let conditions = node
+            .get("if")
+            .map(|n| self.template(n))
+            .transpose()?
+            .into_iter()
+            .collect();
         let explain = node.get("explain").map(|n| self.string(n)).transpose()?;
         let severity = self.severity(node)?;
         let action = match action_key.name.as_str() {
@@ -64,23 +78,105 @@ impl Converter<'_> {
                 let (fragment, steps) =
                     self.fragments
                         .load_fragment(&file, &reference, action_node.pos)?;
+                let interface = self.fragments.fragment_interface(&fragment);
+                if let Some(with_node) = node.get("with") {
+                    self.known_params(with_node, &reference, &interface)?;
+                }
                 Action::Use(UseStep {
                     fragment,
                     with,
                     steps,
+                    interface,
+                    pos: action_key.pos,
                 })
             }
             other => unreachable!("filtered to STEP_ACTIONS above, got {other}"),
         };
-        Ok(Step {
+        out.push(Step {
             name,
             location: self.location(node.pos),
             when,
-            condition,
+            conditions,
             explain,
             severity,
             action,
-        })
+        });
+        Ok(())
+    }
+
+    /// Every `with:` key must be a param the fragment declares (when it declares any interface).
+    fn known_params(
+        &self,
+        with_node: &Node,
+        reference: &str,
+        interface: &FragmentInterface,
+    ) -> Res<()> {
+        if !interface.declared {
+            return Ok(());
+        }
+        let names: Vec<&str> = interface.params.iter().map(|p| p.name.as_str()).collect();
+        for (key, _) in with_node.as_map().unwrap_or_default() {
+            if interface.param(&key.name).is_some() {
+                continue;
+            }
+            let hint = crate::scenario::error::suggestion(&key.name, &names)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            let known = if names.is_empty() {
+                "it takes none".to_string()
+            } else {
+                format!("its params are: {}", names.join(", "))
+            };
+            return Err(self.invalid(
+                key.pos,
+                format!(
+                    "`{}` is not a param of {reference}{hint}; {known}",
+                    key.name
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `group: <what the steps do together>` with `steps:`, and optionally `when:` and `if:`.
+    fn group(&mut self, node: &Node, heading: &Node, out: &mut Vec<Step>) -> Res<()> {
+        if let Some((key, _)) = node
+            .as_map()
+            .unwrap_or_default()
+            .iter()
+            .find(|(k, _)| k.name == "name")
+        {
+            return Err(self.invalid(
+                key.pos,
+                "a group is named by the text of `group:` itself; remove `name:`",
+            ));
+        }
+        self.map(node, GROUP_KEYS)?;
+        self.string(heading)?;
+        let when = node.get("when").map(|n| self.when(n)).transpose()?;
+        let condition = node.get("if").map(|n| self.template(n)).transpose()?;
+        let inner = self.steps(self.required(node, "steps")?)?;
+        if inner.is_empty() {
+            return Err(self.invalid(node.pos, "a group needs at least one step under `steps`"));
+        }
+        for mut step in inner {
+            if let Some(group_when) = &when {
+                step.when = merge_when(group_when, &step.when).ok_or_else(|| {
+                    self.invalid(
+                        step.location.pos,
+                        format!(
+                            "this step can never run: its `when:` and the `when:` of its group (line {}) have no client mode or target in common",
+                            node.pos.line
+                        ),
+                    )
+                })?;
+            }
+            if let Some(c) = &condition {
+                step.conditions.insert(0, c.clone());
+            }
+            out.push(step);
+        }
+        Ok(())
     }
 
     /// `severity: hard | advisory` and its `because:`: an advisory judgement must say which
@@ -139,6 +235,35 @@ impl Converter<'_> {
             })
             .collect()
     }
+}
+
+/// A step inside a group runs for the client modes both allow and the targets both allow (a
+/// category one of them leaves open is the other's). None when they exclude each other.
+fn merge_when(group: &[WhenCondition], own: &[WhenCondition]) -> Option<Vec<WhenCondition>> {
+    fn is_client(w: &WhenCondition) -> bool {
+        matches!(w, WhenCondition::Client(_))
+    }
+    fn is_target(w: &WhenCondition) -> bool {
+        matches!(w, WhenCondition::Target(_))
+    }
+    let mut merged = Vec::new();
+    for category in [is_client as fn(&WhenCondition) -> bool, is_target] {
+        let g: Vec<WhenCondition> = group.iter().copied().filter(category).collect();
+        let o: Vec<WhenCondition> = own.iter().copied().filter(category).collect();
+        let both: Vec<WhenCondition> = match (g.is_empty(), o.is_empty()) {
+            (true, _) => o,
+            (_, true) => g,
+            (false, false) => {
+                let common: Vec<WhenCondition> = o.into_iter().filter(|w| g.contains(w)).collect();
+                if common.is_empty() {
+                    return None;
+                }
+                common
+            }
+        };
+        merged.extend(both);
+    }
+    Some(merged)
 }
 
 fn default_step_name(action: &str, node: &Node) -> String {
