@@ -153,6 +153,8 @@ fn first_line(s: &str) -> &str {
 }
 
 /// Renders a rustc-like diagnostic: a headline, the `-->` location, the source line and a caret.
+/// A line longer than `SNIPPET_WIDTH` characters is shown as a window around the column, with
+/// `…` where it was cut (a minified or generated file can hold a 200,000-character line).
 pub fn render_snippet(
     level: &str,
     message: &str,
@@ -171,10 +173,14 @@ pub fn render_snippet(
     {
         let num = pos.line.to_string();
         let pad = " ".repeat(num.len());
-        let caret_pad = " ".repeat(pos.col.saturating_sub(1) as usize);
-        out.push_str(&format!(
-            "{pad} |\n{num} | {line_text}\n{pad} | {caret_pad}^"
-        ));
+        let (shown, before_caret) = snippet_window(line_text, pos.col);
+        // Tabs stay tabs under the line so the caret lines up however the terminal shows them.
+        let caret_pad: String = shown
+            .chars()
+            .take(before_caret)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        out.push_str(&format!("{pad} |\n{num} | {shown}\n{pad} | {caret_pad}^"));
         if let Some(label) = label {
             out.push(' ');
             out.push_str(label);
@@ -182,6 +188,37 @@ pub fn render_snippet(
         out.push('\n');
     }
     out
+}
+
+/// The most characters of a source line a snippet shows, `…` marks included.
+const SNIPPET_WIDTH: usize = 120;
+/// Marks where a long line was cut.
+const CUT: char = '…';
+
+/// The part of `line` a snippet shows, and how many of its characters come before the caret.
+/// `col` is 1-based and counts characters (not bytes), as the YAML parser reports it; a column
+/// past the end puts the caret just after the last character.
+fn snippet_window(line: &str, col: u32) -> (String, usize) {
+    let len = line.chars().count();
+    let at = (col.saturating_sub(1) as usize).min(len);
+    if len <= SNIPPET_WIDTH {
+        return (line.to_string(), at);
+    }
+    // Room for the line's own characters once both ends may carry a `…`.
+    let room = SNIPPET_WIDTH - 2;
+    let start = at.saturating_sub(room / 2).min(len - room);
+    let end = start + room;
+    let mut shown = String::with_capacity(SNIPPET_WIDTH * 4);
+    let mut before_caret = at - start;
+    if start > 0 {
+        shown.push(CUT);
+        before_caret += 1;
+    }
+    shown.extend(line.chars().skip(start).take(room));
+    if end < len {
+        shown.push(CUT);
+    }
+    (shown, before_caret)
 }
 
 /// The closest expected key, when one is close enough to be a typo.
@@ -222,6 +259,76 @@ mod tests {
         let text = err.render(Some("x: 1\n  y: 2\n"));
         assert!(text.starts_with("error: missing required key `name`\n  --> a.yaml:2:3\n"));
         assert!(text.contains("2 |   y: 2\n  |   ^"), "{text}");
+    }
+
+    fn missing_name_at(col: u32, source: &str) -> String {
+        LoadError::new(
+            Path::new("long.yaml"),
+            Pos::new(1, col),
+            LoadErrorKind::MissingKey("name"),
+        )
+        .render(Some(source))
+    }
+
+    #[test]
+    fn a_200000_character_line_is_cut_to_a_window_around_the_column() {
+        // `k: ` + 99,997 `a` + `B` (character 100,001) + 99,999 `c`: 200,000 characters.
+        let line = format!("k: {}B{}", "a".repeat(99_997), "c".repeat(99_999));
+        assert_eq!(line.chars().count(), 200_000);
+        let text = missing_name_at(100_001, &line);
+        let expected = format!(
+            "error: missing required key `name`\n  --> long.yaml:1:100001\n  |\n1 | …{}B{}…\n  | {}^\n",
+            "a".repeat(59),
+            "c".repeat(58),
+            " ".repeat(60)
+        );
+        assert_eq!(text, expected);
+        let shown = text.lines().nth(3).unwrap();
+        assert_eq!(shown.chars().count(), "1 | ".len() + SNIPPET_WIDTH);
+    }
+
+    #[test]
+    fn the_window_counts_characters_not_bytes() {
+        // Two-byte characters on both sides: a byte-counting window would cut inside one
+        // (a panic) or put the caret in the wrong place.
+        let line = format!("{}X{}", "é".repeat(150), "ü".repeat(150));
+        let text = missing_name_at(151, &line);
+        let expected = format!(
+            "error: missing required key `name`\n  --> long.yaml:1:151\n  |\n1 | …{}X{}…\n  | {}^\n",
+            "é".repeat(59),
+            "ü".repeat(58),
+            " ".repeat(60)
+        );
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn a_column_near_either_end_cuts_only_the_other_end() {
+        let line = "x".repeat(500);
+        let at_start = missing_name_at(1, &line);
+        assert!(
+            at_start.ends_with(&format!("1 | {}…\n  | ^\n", "x".repeat(118))),
+            "{at_start}"
+        );
+        let past_end = missing_name_at(501, &line);
+        assert!(
+            past_end.ends_with(&format!(
+                "1 | …{}\n  | {}^\n",
+                "x".repeat(118),
+                " ".repeat(119)
+            )),
+            "{past_end}"
+        );
+    }
+
+    #[test]
+    fn short_lines_are_whole_and_tabs_keep_the_caret_in_place() {
+        let text = missing_name_at(3, "\tk: v");
+        assert!(text.ends_with("1 | \tk: v\n  | \t ^\n"), "{text:?}");
+        // Any column on any line, even in an empty source, renders without a panic.
+        for (col, source) in [(0, ""), (9, "é"), (u32::MAX, "ab")] {
+            missing_name_at(col, source);
+        }
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! gives us the position of every value.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
+use serde_saphyr::budget::BudgetBreach;
+use serde_saphyr::{Budget, Spanned};
 use std::fmt;
 
 /// A 1-based line and column in a source file.
@@ -149,6 +150,8 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let mut options = serde_saphyr::Options::default();
     options.strict_booleans = true;
     options.leading_zero_numbers_as_strings = true;
+    let limits = Budget::default();
+    options.budget = Some(limits.clone());
     match serde_saphyr::from_str_with_options::<Spanned<Value>>(text, options) {
         Ok(spanned) => Ok(Node {
             pos: pos_of(&spanned),
@@ -159,11 +162,113 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                 .location()
                 .map(|l| Pos::new(l.line() as u32, l.column() as u32))
                 .unwrap_or_else(|| Pos::new(1, 1));
-            Err(SyntaxError {
-                pos,
-                message: clean_message(&err.to_string()),
-            })
+            let message = match budget_breach(&err) {
+                Some(breach) => limit_message(breach, &limits),
+                None => clean_message(&err.to_string()),
+            };
+            Err(SyntaxError { pos, message })
         }
+    }
+}
+
+/// The limit a document broke, when the parser stopped because of one. serde-saphyr wraps an
+/// error in alias and snippet layers; the breach is inside.
+fn budget_breach(err: &serde_saphyr::Error) -> Option<&BudgetBreach> {
+    let mut err = err;
+    loop {
+        match err {
+            serde_saphyr::Error::Budget { breach, .. } => return Some(breach),
+            serde_saphyr::Error::WithSnippet { error, .. }
+            | serde_saphyr::Error::AliasError { error, .. } => err = error,
+            _ => return None,
+        }
+    }
+}
+
+/// What was exceeded, in words and with the limit, for a person who wrote a file too large or
+/// too deep (serde-saphyr's own text is Rust debug output such as `Nodes { nodes: 250001 }`).
+fn limit_message(breach: &BudgetBreach, limits: &Budget) -> String {
+    let exceeded = match breach {
+        BudgetBreach::Nodes { .. } => format!(
+            "more than {} YAML nodes (keys, values, lists and mappings)",
+            thousands(limits.max_nodes)
+        ),
+        BudgetBreach::Depth { .. } => format!(
+            "lists and mappings nested more than {} deep",
+            thousands(limits.max_depth)
+        ),
+        BudgetBreach::Events { .. } => format!(
+            "more than {} YAML parser events (values, starts and ends of lists and mappings, \
+             aliases)",
+            thousands(limits.max_events)
+        ),
+        BudgetBreach::Aliases { .. } => format!(
+            "more than {} aliases (`*name`)",
+            thousands(limits.max_aliases)
+        ),
+        BudgetBreach::Anchors { .. } => format!(
+            "more than {} anchors (`&name`)",
+            thousands(limits.max_anchors)
+        ),
+        BudgetBreach::AliasAnchorRatio { aliases, anchors } => format!(
+            "{} aliases for {} anchors, more than {} aliases per anchor (a document that grows \
+             huge once its aliases are expanded)",
+            thousands(*aliases),
+            thousands(*anchors),
+            thousands(limits.alias_anchor_ratio_multiplier)
+        ),
+        BudgetBreach::RecordedAnchorEvents { .. } => format!(
+            "aliases that repeat more than {} YAML parser events of anchored content",
+            thousands(limits.max_recorded_anchor_events)
+        ),
+        BudgetBreach::RecordedAnchorBytes { .. } => format!(
+            "aliases that repeat more than {} of anchored content",
+            size(limits.max_recorded_anchor_bytes)
+        ),
+        BudgetBreach::Documents { .. } => format!(
+            "more than {} YAML documents (`---` separators)",
+            thousands(limits.max_documents)
+        ),
+        BudgetBreach::ScalarBytes { .. } => format!(
+            "more than {} of text in its values",
+            size(limits.max_total_scalar_bytes)
+        ),
+        BudgetBreach::MergeKeys { .. } => format!(
+            "more than {} merge keys (`<<`)",
+            thousands(limits.max_merge_keys)
+        ),
+        BudgetBreach::InputBytes { .. } => match limits.max_reader_input_bytes {
+            Some(max) => format!("more than {}", size(max)),
+            None => "more bytes than can be read".to_string(),
+        },
+        BudgetBreach::SequenceUnbalanced => {
+            return "a list or mapping ends that never started; the file looks cut off".into()
+        }
+        _ => return "the file is too large or too complex to read".into(),
+    };
+    format!("the file has {exceeded}, over the limit for one file")
+}
+
+/// `250000` as `250,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// A byte count as a person says it: `64 MiB` when whole mebibytes, else `1,234 bytes`.
+fn size(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", thousands(bytes / MIB))
+    } else {
+        format!("{} bytes", thousands(bytes))
     }
 }
 
@@ -258,6 +363,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut entries: Vec<(Key, Node)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<Spanned<Value>>()? {
             let key_pos = pos_of(&key);
             let name = match key.value {
@@ -271,7 +377,9 @@ impl<'de> Visitor<'de> for ValueVisitor {
                 }
             };
             let value = map.next_value::<Spanned<Value>>()?;
-            if entries.iter().any(|(k, _)| k.name == name) {
+            // A set, not a search of `entries`: a mapping of 100,000 keys must not take
+            // 5 billion comparisons.
+            if !seen.insert(name.clone()) {
                 return Err(de::Error::custom(format!("duplicate key `{name}`")));
             }
             entries.push((
@@ -300,6 +408,14 @@ mod tests {
         assert_eq!(key.name, "wait");
         assert_eq!(key.pos, Pos::new(4, 5));
         assert_eq!(value.as_str(), Some("1s"));
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        // The snippet renderer puts its caret by characters; the parser must count the same way.
+        let doc = parse("a: [ééé, b]\n").unwrap();
+        let items = doc.get("a").unwrap().as_seq().unwrap();
+        assert_eq!(items[1].pos, Pos::new(1, 10));
     }
 
     #[test]
@@ -332,6 +448,52 @@ mod tests {
         assert!(doc.get("on").is_some());
         assert_eq!(doc.get("loc").unwrap().value, Value::Str("00001".into()));
         assert_eq!(doc.get("yes").unwrap().value, Value::Str("no".into()));
+    }
+
+    #[test]
+    fn a_file_over_the_node_limit_says_so_in_words() {
+        // A mapping of 130,000 entries: 260,001 nodes, over serde-saphyr's 250,000.
+        let text: String = (0..130_000).map(|i| format!("k{i}: v\n")).collect();
+        let err = parse(&text).unwrap_err();
+        assert_eq!(
+            err.message,
+            "the file has more than 250,000 YAML nodes (keys, values, lists and mappings), \
+             over the limit for one file"
+        );
+        assert_eq!(
+            err.pos,
+            Pos::new(125_000, 10),
+            "the value of k124999, the 250,001st node"
+        );
+    }
+
+    #[test]
+    fn nesting_too_deep_says_so_in_words() {
+        let text: String = (0..70)
+            .map(|depth| format!("{}- \n", "  ".repeat(depth)))
+            .collect();
+        // The engine parses on the main thread (8 MiB of stack); 64 levels of recursion in a
+        // debug build need more than a test thread's 2 MiB.
+        let err = std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(move || parse(&text).unwrap_err())
+            .expect("a thread to parse in")
+            .join()
+            .expect("parsing does not panic");
+        assert_eq!(
+            err.message,
+            "the file has lists and mappings nested more than 64 deep, over the limit for one file"
+        );
+    }
+
+    #[test]
+    fn numbers_in_limits_read_like_numbers() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(1_024), "1,024");
+        assert_eq!(thousands(250_000), "250,000");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(size(64 * 1024 * 1024), "64 MiB");
+        assert_eq!(size(1_500), "1,500 bytes");
     }
 
     #[test]
