@@ -618,6 +618,55 @@ fn a_broken_feature_yaml_fails_the_cases_that_need_its_defaults() {
     assert!(r.stdout.contains("1 cases"), "{}", r.output());
 }
 
+#[test]
+fn the_certificate_covers_the_feature_yaml_whose_steps_a_case_ran() {
+    // Its default setup is part of what the case did: editing it must change the digest.
+    let config = "identity:\n  systemName: Acme POS\n  version: 2.1.0\nreports:\n  certificateDir: certs\n  ledger: ledger.json\n";
+    let dir = tree(&[
+        ("poscert.yaml", config),
+        (
+            "cases/onboarding/feature.yaml",
+            "name: Onboarding\nsetup:\n  - set: { ready: yes }\n",
+        ),
+        (
+            "cases/onboarding/01-case.yaml",
+            "name: c\ncase: 1\nsteps:\n  - assert: { vars: { ready: yes } }\n",
+        ),
+    ]);
+    let certificate = |dir: &Path| -> Value {
+        let r = run_plain(dir, &["cases"]);
+        assert_eq!(r.code, Some(0), "{}", r.output());
+        let mut certs: Vec<_> = std::fs::read_dir(dir.join("certs"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        certs.sort();
+        let text = std::fs::read_to_string(certs.last().unwrap()).unwrap();
+        std::fs::remove_dir_all(dir.join("certs")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let first = certificate(dir.path());
+    let files: Vec<(&str, &str)> = first["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["role"].as_str().unwrap()))
+        .collect();
+    assert!(
+        files.contains(&("cases/onboarding/feature.yaml", "fragment")),
+        "{files:?}"
+    );
+    std::fs::write(
+        dir.path().join("cases/onboarding/feature.yaml"),
+        "name: Onboarding\nsetup:\n  - set: { ready: yes, more: 1 }\n",
+    )
+    .unwrap();
+    let second = certificate(dir.path());
+    assert_ne!(first["digest"], second["digest"]);
+}
+
 // ---- feature from the folder -------------------------------------------------------------------
 
 #[test]
