@@ -31,8 +31,12 @@ pub const CLEARED_ENV: &[&str] = &[
     "POSCERT_SIMULATION_CLIENT_SECRET",
     // Points the sandbox target at another host.
     "POSCERT_SANDBOX_HOST",
-    // Makes examples/adapter/harness.py misbehave on purpose.
+    // Make examples/adapter/harness.py misbehave on purpose, or behave differently but legitimately,
+    // or serve check-in callbacks, or use a given store id.
     "POSCERT_ADAPTER_DEFECT",
+    "POSCERT_ADAPTER_VARIANT",
+    "POSCERT_ADAPTER_CALLBACKS",
+    "POSCERT_ADAPTER_STORE_ID",
     // The credential variable config_errors.rs names in poscert.yaml (`clientSecretEnv`).
     "ACME_POS_SECRET",
     // Marks a run unattended, which changes how operator steps behave.
