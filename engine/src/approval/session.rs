@@ -106,7 +106,6 @@ impl Pending {
         paths: Paths<'_>,
         redactor: &Redactor,
     ) -> Lines {
-        let mut lines = Lines::default();
         let rehearsal_reasons = super::rehearsal_reasons(
             &target.name,
             &target.pos_base_url,
@@ -129,42 +128,47 @@ impl Pending {
             certificate_dir: certificate_dir(config, paths.report_dir),
             ledger: ledger_path(config, paths.ledger),
         };
-        match super::approve(&approval, redactor) {
-            Ok(Outcome::Certified {
-                kind,
-                markdown,
-                json,
-                ledger,
-            }) => {
-                let what = match kind {
-                    Kind::Certification => "certificate".to_string(),
-                    Kind::Rehearsal => {
-                        "certificate (a rehearsal, not a certification; the file says why)"
-                            .to_string()
-                    }
-                };
-                lines.info.push(format!(
-                    "{what}: {} ({})",
-                    markdown.display(),
-                    json.display()
-                ));
-                lines.info.push(format!(
-                    "ledger: {} (entry added; `poscert-engine status` reads it)",
-                    ledger.display()
-                ));
-            }
-            Ok(Outcome::NotCertified(reason)) => {
-                lines.info.push(format!("certificate: none ({reason})"));
-            }
-            Ok(Outcome::Failed { markdown, json }) => {
-                lines.info.push(format!(
-                    "failure report: {} ({}); no certificate, the ledger is unchanged",
-                    markdown.display(),
-                    json.display()
-                ));
-            }
-            Err(e) => lines.errors.push(e),
-        }
-        lines
+        lines_of(super::approve(&approval, redactor))
     }
+}
+
+/// The console lines for what approval did (a run and `merge` print the same).
+pub fn lines_of(outcome: Result<Outcome, String>) -> Lines {
+    let mut lines = Lines::default();
+    match outcome {
+        Ok(Outcome::Certified {
+            kind,
+            markdown,
+            json,
+            ledger,
+        }) => {
+            let what = match kind {
+                Kind::Certification => "certificate".to_string(),
+                Kind::Rehearsal => {
+                    "certificate (a rehearsal, not a certification; the file says why)".to_string()
+                }
+            };
+            lines.info.push(format!(
+                "{what}: {} ({})",
+                markdown.display(),
+                json.display()
+            ));
+            lines.info.push(format!(
+                "ledger: {} (entry added; `poscert-engine status` reads it)",
+                ledger.display()
+            ));
+        }
+        Ok(Outcome::NotCertified(reason)) => {
+            lines.info.push(format!("certificate: none ({reason})"));
+        }
+        Ok(Outcome::Failed { markdown, json }) => {
+            lines.info.push(format!(
+                "failure report: {} ({}); no certificate, the ledger is unchanged",
+                markdown.display(),
+                json.display()
+            ));
+        }
+        Err(e) => lines.errors.push(e),
+    }
+    lines
 }

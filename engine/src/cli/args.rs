@@ -94,6 +94,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Combine the JSON reports of a partitioned run's shards (--partition) into one JSON and
+    /// JUnit report; write the certificate (or the failure report) when the shards together
+    /// ran every selected case exactly once (exit 0, 1 or 2 as for a run).
+    Merge(super::merge::MergeArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -161,6 +165,10 @@ pub struct RunArgs {
     pub vars_file: Option<PathBuf>,
     #[command(flatten)]
     pub selection: SelectionArgs,
+    /// Run one shard of the selected cases: slice:K/N (round-robin in certification order) or
+    /// hash:K/N (by a hash of the case id), K from 1 to N; `merge` combines the shards' reports
+    #[arg(long, value_name = "KIND:K/N", value_parser = super::partition::parse)]
+    pub partition: Option<super::partition::Partition>,
     /// Cases run at once (default: the number of CPUs)
     #[arg(long)]
     pub jobs: Option<usize>,

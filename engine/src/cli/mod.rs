@@ -1,8 +1,10 @@
 //! The `poscert-engine` command line: run (the default), `validate`, `list`, `emulator`,
-//! `status`, `completions`. Each returns an exit code; `main.rs` only calls [`main`].
+//! `status`, `merge`, `completions`. Each returns an exit code; `main.rs` only calls [`main`].
 
 pub mod args;
 mod list;
+pub mod merge;
+pub mod partition;
 mod run;
 pub mod select;
 mod target_setup;
@@ -60,6 +62,7 @@ pub fn main() -> i32 {
                 &feature,
                 json,
             ),
+            Some(Command::Merge(args)) => merge::merge(args),
             Some(Command::Completions { shell }) => {
                 clap_complete::generate(
                     shell,

@@ -66,6 +66,15 @@ pub async fn run(args: RunArgs) -> i32 {
         );
         return EXIT_INVALID;
     }
+    // After the whole selection (the --feature closure included): every shard sees the same.
+    let (cases, shard) = match args.partition {
+        Some(p) => {
+            let (mine, selection) =
+                super::partition::split(p, cases, &suite.features, &loaded_per_feature);
+            (mine, Some((p, selection)))
+        }
+        None => (cases, None),
+    };
     let cli_vars = match super::vars::parse_cli_vars(&args.vars, args.vars_file.as_deref()) {
         Ok(v) => v,
         Err(e) => {
@@ -104,7 +113,7 @@ pub async fn run(args: RunArgs) -> i32 {
         }
     };
     // What a certificate would vouch for, taken before the cases are handed to the runner.
-    let approval_input = (config.is_some() && !args.dry_run).then(|| {
+    let approval_input = (config.is_some() && !args.dry_run && shard.is_none()).then(|| {
         crate::approval::session::Pending::new(&cases, &suite.features, loaded_per_feature)
     });
     let redactor = Redactor::new();
@@ -169,9 +178,13 @@ pub async fn run(args: RunArgs) -> i32 {
 
     if !args.dry_run && !cases.is_empty() {
         console.line(&format!(
-            "poscert {}: {} cases against {} ({}), client: {}, customer: {}, jobs: {jobs}",
+            "poscert {}: {} cases{} against {} ({}), client: {}, customer: {}, jobs: {jobs}",
             env!("CARGO_PKG_VERSION"),
             cases.len(),
+            shard.as_ref().map_or(String::new(), |(p, s)| format!(
+                " (shard {p} of {} selected)",
+                s.cases.len()
+            )),
             target.name,
             target.pos_base_url,
             format!("{client_mode:?}").to_lowercase(),
@@ -204,6 +217,21 @@ pub async fn run(args: RunArgs) -> i32 {
         cases: case_reports,
         load_errors,
         hostname: gethostname::gethostname().to_string_lossy().into_owned(),
+        shard: shard.map(|(p, selection)| crate::run::result::ShardRecord {
+            partition: p.info(),
+            selection,
+            approval: crate::run::result::ApprovalInfo {
+                merchant_vat: target.merchant_vat.clone(),
+                token_url: target.token_url.clone(),
+                official_host,
+                callback_alias: config
+                    .as_ref()
+                    .and_then(|c| c.identity.callback_alias.as_ref().map(|a| a.value.clone())),
+                callback_url: config
+                    .as_ref()
+                    .and_then(|c| c.identity.callback_url.as_ref().map(|a| a.value.clone())),
+            },
+        }),
     };
 
     if args.dry_run {
@@ -237,6 +265,11 @@ pub async fn run(args: RunArgs) -> i32 {
             for line in &lines.errors {
                 eprintln!("error: {line}");
                 write_failed = true;
+            }
+        }
+        (_, None) if args.partition.is_some() && !args.dry_run => {
+            if let Some(p) = args.partition {
+                console.line(&super::partition::certificate_line(p));
             }
         }
         _ if !args.dry_run && report.all_passed() && report.load_errors.is_empty() => {

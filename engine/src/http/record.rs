@@ -1,9 +1,9 @@
 //! What was sent and what came back, as the HTTP layer records them (headers already masked).
 //! The run's results embed these records; the reports print them through the redactor.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestRecord {
     pub method: String,
@@ -12,7 +12,7 @@ pub struct RequestRecord {
     pub body: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResponseRecord {
     pub status: u16,

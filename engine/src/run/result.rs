@@ -3,12 +3,12 @@
 //! [`crate::redact::Redactor`] before it leaves the process.
 
 pub use crate::http::record::{RequestRecord, ResponseRecord};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Bumped when the JSON report changes incompatibly; `schemas/report.schema.json` describes it.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunReport {
     pub schema_version: u32,
@@ -27,9 +27,85 @@ pub struct RunReport {
     /// Files that could not be loaded (each is also counted as an errored case).
     pub load_errors: Vec<LoadErrorReport>,
     pub hostname: String,
+    /// Only in a shard of a partitioned run (`--partition`): `partition`, `selection` and
+    /// `approval` at the top level, for `poscert-engine merge`.
+    #[serde(flatten)]
+    pub shard: Option<ShardRecord>,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+/// What a shard of a partitioned run (`--partition`) records beyond its cases, so `merge` can
+/// check that the shards belong together and ran every selected case exactly once, and write the
+/// certificate the unsharded run would have written.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ShardRecord {
+    pub partition: PartitionInfo,
+    pub selection: SelectionInfo,
+    pub approval: ApprovalInfo,
+}
+
+/// Which shard: `slice:1/3` is `{kind: slice, shard: 1, of: 3}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PartitionInfo {
+    /// `slice` (round-robin in certification order) or `hash` (FNV-1a of the case id).
+    pub kind: String,
+    /// 1-based.
+    pub shard: u32,
+    pub of: u32,
+}
+
+/// The whole selection, the same in every shard: computed before partitioning.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SelectionInfo {
+    /// Every selected case id, of every shard, in certification order.
+    pub cases: Vec<String>,
+    /// The features loaded: names, what each requires, how many cases each has.
+    pub features: Vec<SelectedFeature>,
+    /// The digest of every selected case's files, as the certificate computes it (null when a
+    /// fragment could not be read; `digestError` says why).
+    pub digest: Option<String>,
+    /// The digest's input.
+    pub files: Vec<CaseFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SelectedFeature {
+    pub id: String,
+    pub name: String,
+    pub requires: Vec<String>,
+    /// Cases of this feature that were loaded (a certificate covers whole features).
+    pub loaded: usize,
+}
+
+/// One file of the digest: `case` or `fragment`, with its SHA-256.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseFile {
+    pub path: String,
+    pub role: String,
+    pub sha256: String,
+}
+
+/// What a certificate says beyond the cases, known to the shard and not to `merge`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalInfo {
+    pub merchant_vat: String,
+    pub token_url: String,
+    /// The target was MobilePay's sandbox at its real address (a certification, not a rehearsal).
+    pub official_host: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_alias: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct TargetInfo {
     /// `emulator`, `sandbox` or `custom`.
@@ -39,7 +115,7 @@ pub struct TargetInfo {
 }
 
 /// The client being certified (from poscert.yaml; issue 6).
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Identity {
     pub system_name: String,
@@ -48,7 +124,7 @@ pub struct Identity {
     pub client_id_production: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub total: usize,
@@ -58,7 +134,7 @@ pub struct Summary {
     pub skipped: usize,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Passed,
@@ -70,7 +146,7 @@ pub enum Status {
 }
 
 /// The failure taxonomy of the JSON report (and `<failure>` vs `<error>` in JUnit).
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum FailureCategory {
     Assertion,
@@ -91,7 +167,7 @@ impl FailureCategory {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Failure {
     pub category: FailureCategory,
@@ -104,12 +180,12 @@ pub struct Failure {
     /// The step's name (for case-level failures).
     pub step: Option<String>,
     /// Supporting lines: journal entries, adapter stderr.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
 }
 
 /// An advisory judgement that did not hold: reported everywhere, never failing the case.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Warning {
     /// What did not hold (the failure's message).
@@ -122,7 +198,7 @@ pub struct Warning {
     pub column: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CaseReport {
     /// Stable id: the file path without extension.
@@ -138,14 +214,14 @@ pub struct CaseReport {
     pub duration_ms: f64,
     pub steps: Vec<StepReport>,
     /// Advisory judgements of this case that did not hold, in the order they ran.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
     /// Why a case that never ran is skipped (e.g. Ctrl-C before it started).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     Setup,
@@ -154,7 +230,7 @@ pub enum Phase {
 }
 
 /// What kind of step this was: the action's YAML key.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum StepKind {
     Request,
@@ -182,7 +258,7 @@ impl StepKind {
 }
 
 /// Why an HTTP attempt was made.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum AttemptKind {
     /// The step's first sending.
@@ -206,7 +282,7 @@ impl std::fmt::Display for AttemptKind {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepReport {
     pub name: String,
@@ -216,25 +292,25 @@ pub struct StepReport {
     pub line: u32,
     pub column: u32,
     pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
     pub failure: Option<Failure>,
     /// An advisory judgement of this step that did not hold (the step still passed).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<Warning>,
     pub duration_ms: f64,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub captures: Vec<CaptureReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<OperatorReport>,
     /// Steps run inside this one: a fragment's steps, an operator's `automate` steps.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<StepReport>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Attempt {
     pub number: u32,
@@ -246,11 +322,11 @@ pub struct Attempt {
     /// Transport error (timeout, connection refused...), when there was no response.
     pub error: Option<String>,
     /// Why this attempt did not end the step (e.g. "status 500, retrying", "$.status is Initiated").
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CaptureReport {
     pub name: String,
@@ -260,7 +336,7 @@ pub struct CaptureReport {
 }
 
 /// Who performed an operator action.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum OperatorActor {
     /// The engine's reference client ran the step's `automate` steps.
@@ -280,7 +356,7 @@ pub enum OperatorActor {
 }
 
 /// How an operator action ended.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum OperatorOutcome {
     Done,
@@ -329,7 +405,7 @@ impl std::fmt::Display for OperatorOutcome {
 }
 
 /// Who performed an operator action and how it ended (issue 5).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OperatorReport {
     pub role: String,
@@ -342,7 +418,7 @@ pub struct OperatorReport {
     pub prompt: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoadErrorReport {
     pub file: String,
