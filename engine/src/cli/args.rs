@@ -178,7 +178,10 @@ pub struct RunArgs {
     /// Write the JUnit report here
     #[arg(long, value_name = "FILE")]
     pub report_junit: Option<PathBuf>,
-    /// Write report.json and junit.xml into this folder
+    /// Write the HTML report here (one self-contained file: timelines, requests, responses)
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
+    /// Write report.json, junit.xml and report.html into this folder
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
     /// One JUnit testcase per case or per step

@@ -8,7 +8,7 @@ use super::target_setup::prepare;
 use crate::http::HttpClient;
 use crate::redact::Redactor;
 use crate::report::console::Console;
-use crate::report::{json, junit, write_file};
+use crate::report::{html, json, junit, write_file};
 use crate::run::operator::answers::Answers;
 use crate::run::operator::OperatorConfig;
 use crate::run::result::{LoadErrorReport, RunReport, TargetInfo, REPORT_SCHEMA_VERSION};
@@ -325,9 +325,9 @@ fn handle_ctrl_c(cancel: Arc<Cancellation>, console: Arc<Console>) {
     });
 }
 
-/// Writes the JSON and JUnit reports the flags ask for. Returns the paths written, and whether
-/// any write failed (which makes the exit code 2 unless the run was interrupted: a CI dashboard
-/// must not read a stale file as this run's).
+/// Writes the JSON, JUnit and HTML reports the flags ask for. Returns the paths written, and
+/// whether any write failed (which makes the exit code 2 unless the run was interrupted: a CI
+/// dashboard must not read a stale file as this run's).
 fn write_reports(
     report: &RunReport,
     args: &RunArgs,
@@ -341,13 +341,18 @@ fn write_reports(
         .report_junit
         .clone()
         .or_else(|| args.report_dir.as_ref().map(|d| d.join("junit.xml")));
+    let html_path = args
+        .report_html
+        .clone()
+        .or_else(|| args.report_dir.as_ref().map(|d| d.join("report.html")));
     let mut written = Vec::new();
     let mut failed = false;
-    let renderers: [(Option<std::path::PathBuf>, &dyn Fn() -> String); 2] = [
+    let renderers: [(Option<std::path::PathBuf>, &dyn Fn() -> String); 3] = [
         (json_path, &|| json::render(report, redactor)),
         (junit_path, &|| {
             junit::render(report, args.junit_granularity, redactor)
         }),
+        (html_path, &|| html::render(report, redactor)),
     ];
     for (path, render) in renderers {
         let Some(path) = path else { continue };

@@ -1,10 +1,11 @@
-//! Reports: the run's results ([`crate::run::result`]) written to the console, JSON and JUnit,
+//! Reports: the run's results ([`crate::run::result`]) written to the console, JSON, JUnit and HTML,
 //! each through the one redaction layer ([`crate::redact`]). Reports read results; they never
 //! write back into the run.
 
 pub mod console;
 pub mod detail;
 pub mod dry_run;
+pub mod html;
 pub mod json;
 pub mod junit;
 
