@@ -31,6 +31,10 @@ pub struct EmulatorConfig {
     pub reject_unknown_fields: bool,
     /// How many requests the journal keeps (a ring; the oldest are dropped).
     pub journal_capacity: usize,
+    /// The longest `GET /_emulator/journal` waits for requests that arrived before it and are
+    /// not journaled yet (10 s); after that it answers with what it has and says which entries
+    /// are still in flight.
+    pub journal_read_wait_ms: u64,
     /// A request body that has not fully arrived after this long is answered 408.
     pub body_read_timeout_ms: u64,
     /// Check-in notifications: the pause between an unsuccessful attempt and the next
@@ -63,6 +67,7 @@ impl Default for EmulatorConfig {
             idempotency_retention_secs: 24 * 3600,
             reject_unknown_fields: false,
             journal_capacity: 100_000,
+            journal_read_wait_ms: 10_000,
             body_read_timeout_ms: 30_000,
             callback_retry_delay_ms: 200,
             callback_timeout_ms: 5_000,

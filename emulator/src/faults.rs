@@ -10,6 +10,11 @@
 //! first N matching requests through untouched (they count whether or not another fault took
 //! them), so "the third poll of this payment" is `after: 2`. The kinds are also accepted
 //! under the names `timeout` (= `delay`) and `status` (= `error`).
+//!
+//! A `delay` fault journals its request before holding the response, unless it says
+//! `journalAfterHold: true`: then the entry is written only when the hold ends (or the
+//! request is abandoned), which widens on purpose the window in which the request's effect is
+//! visible and its entry is not, so the journal's read-after-arrival guarantee can be tested.
 
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,7 +26,12 @@ pub const SELF_CERT_PREFIX: &str = "/pos-self-certification-api";
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum FaultKind {
     #[serde(rename_all = "camelCase")]
-    Delay { delay_ms: u64 },
+    Delay {
+        delay_ms: u64,
+        /// Journal the request when the hold ends rather than before it starts.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        journal_after_hold: bool,
+    },
     #[serde(rename_all = "camelCase")]
     Error { status: u16, code: String },
 }
@@ -45,6 +55,8 @@ pub struct FaultSpec {
     pub status: Option<u16>,
     #[serde(default)]
     pub code: Option<String>,
+    #[serde(default)]
+    pub journal_after_hold: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -107,7 +119,11 @@ impl FaultSpec {
         let kind = match self.kind.as_str() {
             "delay" | "timeout" => FaultKind::Delay {
                 delay_ms: self.delay_ms.ok_or("a delay fault needs delayMs")?,
+                journal_after_hold: self.journal_after_hold.unwrap_or(false),
             },
+            "error" | "status" if self.journal_after_hold.is_some() => {
+                return Err("journalAfterHold is for delay faults only".into())
+            }
             "error" | "status" => {
                 let status = self.status.unwrap_or(500);
                 if !(400..=599).contains(&status) {
@@ -225,6 +241,7 @@ mod tests {
             delay_ms: Some(10),
             status: None,
             code: None,
+            journal_after_hold: None,
         }
         .into_fault()
         .unwrap()
@@ -294,6 +311,7 @@ mod tests {
             delay_ms: None,
             status: None,
             code: None,
+            journal_after_hold: None,
         };
         assert!(s_into(&mut s).is_err());
         s.kind = "explode".into();
@@ -311,6 +329,7 @@ mod tests {
             delay_ms: s.delay_ms,
             status: s.status,
             code: s.code.clone(),
+            journal_after_hold: s.journal_after_hold,
         }
         .into_fault()
     }

@@ -8,15 +8,25 @@
 //! `Bearer ***` / `Basic ***`, `x-ibm-client-secret` is not kept at all, a token request's
 //! `client_secret` form field and a token response's `access_token` are replaced by `***`
 //! before recording. The control API's own calls are not journaled.
+//!
+//! A request is numbered when it arrives ([`Journal::arrive`]) and journaled later, once it
+//! has been handled (or, under a `journalAfterHold` delay fault, once its response has been
+//! held). [`Journal::settle`] lets a reader wait until every request numbered before it has
+//! been journaled, so a judge that saw a request's effect (a payment `Captured`) and then reads
+//! the journal always finds the request. The wait is bounded; an [`Arrival`] that is dropped
+//! (the client went away, the server shut down, a handler panicked) journals what it holds or
+//! releases its number, so no reader waits for it forever.
 
 use crate::clock::rfc3339_ms;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 
 /// Headers worth recording (lower case), in output order. `authorization` is redacted.
 /// `x-poscert-actor` is poscert's own marker (`client` or `judge`): the engine's judgements
@@ -132,6 +142,20 @@ pub struct Journal {
     capacity: usize,
     seq: AtomicU64,
     entries: Mutex<VecDeque<Arc<Entry>>>,
+    /// Requests numbered on arrival and not journaled (or released) yet. A request's number is
+    /// taken and put here under this lock, so a reader that reads the counter under it knows
+    /// every arrived request up to that number is either journaled or listed here.
+    in_flight: Mutex<BTreeSet<u64>>,
+    /// Woken whenever a number leaves `in_flight`.
+    released: Notify,
+}
+
+/// What [`Journal::settle`] found: the last number handed out when the read arrived, and
+/// the requests up to it still not journaled when the wait ended (empty: none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    pub up_to: u64,
+    pub in_flight: Vec<u64>,
 }
 
 impl Journal {
@@ -140,11 +164,75 @@ impl Journal {
             capacity: capacity.max(1),
             seq: AtomicU64::new(0),
             entries: Mutex::new(VecDeque::new()),
+            in_flight: Mutex::new(BTreeSet::new()),
+            released: Notify::new(),
         }
     }
 
+    /// A number for an entry no reader waits for (the emulator's own outgoing calls).
     pub fn next_seq(&self) -> u64 {
-        self.seq.fetch_add(1, Ordering::Relaxed) + 1
+        self.seq.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Number a request that has just arrived and track it until it is journaled: readers
+    /// that [`settle`](Journal::settle) after this wait for it.
+    pub fn arrive(&self) -> Arrival<'_> {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        let seq = self.next_seq();
+        in_flight.insert(seq);
+        Arrival {
+            journal: self,
+            seq,
+            open: true,
+            held: None,
+        }
+    }
+
+    fn release(&self, seq: u64) {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&seq);
+        self.released.notify_waiters();
+    }
+
+    fn in_flight_up_to(&self, up_to: u64) -> Vec<u64> {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .range(..=up_to)
+            .copied()
+            .collect()
+    }
+
+    /// Wait, at most `within`, until every request that arrived before this call has been
+    /// journaled (or released). Never spins and holds no lock while waiting. Query the
+    /// entries after this returns: an arrived request up to `up_to` is then either among them
+    /// or listed in `in_flight`.
+    pub async fn settle(&self, within: Duration) -> Settled {
+        let up_to = {
+            let _in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            self.seq.load(Ordering::SeqCst)
+        };
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let released = self.released.notified();
+            tokio::pin!(released);
+            // Registered before looking, so a release between the look and the wait wakes us.
+            released.as_mut().enable();
+            if self.in_flight_up_to(up_to).is_empty() {
+                return Settled {
+                    up_to,
+                    in_flight: Vec::new(),
+                };
+            }
+            if tokio::time::timeout_at(deadline, released).await.is_err() {
+                return Settled {
+                    up_to,
+                    in_flight: self.in_flight_up_to(up_to),
+                };
+            }
+        }
     }
 
     pub fn record(&self, entry: Entry) {
@@ -187,6 +275,58 @@ impl Journal {
             out.drain(..skip);
         }
         out
+    }
+}
+
+/// A request between its arrival and its journal entry (see [`Journal::arrive`]).
+///
+/// [`record`](Arrival::record) journals the entry at once; [`hold`](Arrival::hold) keeps it to
+/// be journaled when the `Arrival` is dropped, with `durationMs` measured then. Dropped in any
+/// other way (the request's task was cancelled, or panicked), it releases its number, so a
+/// reader never waits for it beyond that.
+pub struct Arrival<'a> {
+    journal: &'a Journal,
+    seq: u64,
+    open: bool,
+    held: Option<(Entry, Instant)>,
+}
+
+impl Arrival<'_> {
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Journal `entry` now.
+    pub fn record(&mut self, entry: Entry) {
+        self.held = None;
+        if self.open {
+            self.journal.record(entry);
+            self.close();
+        }
+    }
+
+    /// Journal `entry` when this is dropped, with `duration_ms` the time since `started`.
+    pub fn hold(&mut self, entry: Entry, started: Instant) {
+        if self.open {
+            self.held = Some((entry, started));
+        }
+    }
+
+    fn close(&mut self) {
+        if self.open {
+            self.open = false;
+            self.journal.release(self.seq);
+        }
+    }
+}
+
+impl Drop for Arrival<'_> {
+    fn drop(&mut self) {
+        if let Some((mut entry, started)) = self.held.take() {
+            entry.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+            self.journal.record(entry);
+        }
+        self.close();
     }
 }
 
@@ -298,6 +438,65 @@ mod tests {
             ..Default::default()
         };
         assert!(j.query(&q).is_empty());
+    }
+
+    fn timed(j: &Journal, seq: u64) -> Entry {
+        Entry {
+            seq,
+            ..entry(j, "POST", "/x")
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_waits_for_requests_that_arrived_before_it_only() {
+        let j = Arc::new(Journal::new(10));
+        let mut first = j.arrive();
+        let seq = first.seq();
+        let reader = {
+            let j = j.clone();
+            tokio::spawn(async move {
+                let settled = j.settle(Duration::from_secs(10)).await;
+                (settled, j.query(&Query::default()).len())
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            !reader.is_finished(),
+            "the read must wait for request {seq}"
+        );
+        // A request arriving after the read is not waited for.
+        let _later = j.arrive();
+        let entry = timed(&j, seq);
+        first.record(entry);
+        let (settled, seen) = reader.await.unwrap();
+        assert_eq!(settled.in_flight, Vec::<u64>::new());
+        assert_eq!(settled.up_to, seq);
+        assert_eq!(seen, 1);
+    }
+
+    #[tokio::test]
+    async fn a_read_gives_up_after_the_bound_and_names_what_is_missing() {
+        let j = Journal::new(10);
+        let pending = j.arrive();
+        let t0 = Instant::now();
+        let settled = j.settle(Duration::from_millis(100)).await;
+        assert!(t0.elapsed() >= Duration::from_millis(100));
+        assert_eq!(settled.in_flight, vec![pending.seq()]);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_arrival_journals_what_it_holds_or_releases_its_number() {
+        let j = Journal::new(10);
+        let mut held = j.arrive();
+        let seq = held.seq();
+        held.hold(timed(&j, seq), Instant::now());
+        let bare = j.arrive();
+        drop(held);
+        drop(bare);
+        let settled = j.settle(Duration::from_millis(10)).await;
+        assert!(settled.in_flight.is_empty());
+        let entries = j.query(&Query::default());
+        assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![seq]);
     }
 
     #[test]

@@ -2,11 +2,13 @@
 //!
 //! One fallback handler receives everything (routing is [`crate::routes`]): control calls go
 //! to [`crate::handlers::control`] unjournaled; every other request has its body read with a
-//! 1 MiB limit (413 beyond) and a time limit (408), is routed (404 / 405 with `Allow`), meets the scripted faults
-//! (a 500 without processing, or processing followed by a held response), is dispatched to the
-//! synchronous handlers, and is journaled before its response leaves. A check-in notification
-//! the handlers produced is then handed to [`crate::notify`], which delivers it on a task of
-//! its own.
+//! 1 MiB limit (413 beyond) and a time limit (408), is numbered (its arrival: from now on a
+//! journal read waits for it, see [`crate::journal::Journal::settle`]), is routed (404 / 405
+//! with `Allow`), meets the scripted faults (a 500 without processing, or processing followed
+//! by a held response), is dispatched to the synchronous handlers, and is journaled before its
+//! response leaves (a `journalAfterHold` delay fault: after the hold, or when the request is
+//! abandoned during it). A check-in notification the handlers produced is then handed to
+//! [`crate::notify`], which delivers it on a task of its own.
 
 use crate::app::App;
 use crate::config::EmulatorConfig;
@@ -61,20 +63,25 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     if path == "/_emulator" || path.starts_with("/_emulator/") {
         return match body {
             Ok(b) => handlers::control::handle(&app, &parts.method, &path, query.as_deref(), &b)
+                .await
                 .into_response(),
             Err(status) => closing(status),
         };
     }
 
     let time = app.clock.now();
-    let seq = app.journal.next_seq();
-    let record = |outcome: &Outcome,
-                  body: &Bytes,
-                  fault: Option<String>,
-                  extra_ms: u64,
-                  unknown_fields: Vec<String>| {
+    // Numbered on arrival; journaled through `arrival` (recorded, or held and recorded when it
+    // is dropped: at the end of this function, or earlier if the client goes away and the
+    // request's future is dropped).
+    let mut arrival = app.journal.arrive();
+    let seq = arrival.seq();
+    let entry = |outcome: &Outcome,
+                 body: &Bytes,
+                 fault: Option<String>,
+                 extra_ms: u64,
+                 unknown_fields: Vec<String>| {
         let reply = &outcome.reply;
-        app.journal.record(Entry {
+        Entry {
             seq,
             time,
             method: parts.method.to_string(),
@@ -93,14 +100,14 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             unknown_fields,
             delivery: None,
             simulation: outcome.simulation.clone(),
-        });
+        }
     };
 
     let body = match body {
         Ok(body) => body,
         Err(status) => {
             let outcome = Outcome::plain(Reply::empty(status), None);
-            record(&outcome, &Bytes::new(), None, 0, Vec::new());
+            arrival.record(entry(&outcome, &Bytes::new(), None, 0, Vec::new()));
             return closing(status);
         }
     };
@@ -113,18 +120,18 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
                 .headers
                 .push((header::ALLOW, HeaderValue::from_static(allow)));
             let outcome = Outcome::plain(reply, None);
-            record(&outcome, &body, None, 0, Vec::new());
+            arrival.record(entry(&outcome, &body, None, 0, Vec::new()));
             return outcome.reply.into_response();
         }
         Resolved::NotFound => {
             let outcome = Outcome::plain(Reply::empty(StatusCode::NOT_FOUND), None);
-            record(&outcome, &body, None, 0, Vec::new());
+            arrival.record(entry(&outcome, &body, None, 0, Vec::new()));
             return outcome.reply.into_response();
         }
     };
 
     let fired = app.faults.take(parts.method.as_str(), &path, &body);
-    let (outcome, delay_ms) = match &fired {
+    let (outcome, delay_ms, journal_after_hold) = match &fired {
         Some(f) => match &f.kind {
             FaultKind::Error { status, code } => {
                 let status =
@@ -134,16 +141,23 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
                     "An internal error occurred (injected by the emulator's fault script)",
                     route.op.flavour(),
                 );
-                (Outcome::plain(Reply::json(status, &err), None), 0)
+                (Outcome::plain(Reply::json(status, &err), None), 0, false)
             }
-            FaultKind::Delay { delay_ms } => {
+            FaultKind::Delay {
+                delay_ms,
+                journal_after_hold,
+            } => {
                 let incoming = Incoming {
                     route: &route,
                     headers: &parts.headers,
                     query: query.as_deref(),
                     body: &body,
                 };
-                (handlers::dispatch(&app, &incoming), *delay_ms)
+                (
+                    handlers::dispatch(&app, &incoming),
+                    *delay_ms,
+                    *journal_after_hold,
+                )
             }
         },
         None => {
@@ -153,11 +167,16 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
                 query: query.as_deref(),
                 body: &body,
             };
-            (handlers::dispatch(&app, &incoming), 0)
+            (handlers::dispatch(&app, &incoming), 0, false)
         }
     };
     let unknown = unknown_fields(route.op.body_fields(), &body);
-    record(&outcome, &body, fired.map(|f| f.id), delay_ms, unknown);
+    let fault = fired.map(|f| f.id);
+    if journal_after_hold {
+        arrival.hold(entry(&outcome, &body, fault, 0, unknown), started);
+    } else {
+        arrival.record(entry(&outcome, &body, fault, delay_ms, unknown));
+    }
     let Outcome { reply, notify, .. } = outcome;
     if let Some(n) = notify {
         notify::spawn(app.clone(), n);
@@ -165,6 +184,8 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     if delay_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
     }
+    // A held entry is journaled here, before the response leaves.
+    drop(arrival);
     reply.into_response()
 }
 

@@ -49,10 +49,18 @@ struct Advance {
     ms: Option<f64>,
 }
 
-pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body: &Bytes) -> Reply {
+/// Answer one control call. Only the journal read awaits anything (the requests still in
+/// flight, see [`journal`]); every other call is immediate.
+pub async fn handle(
+    app: &App,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    body: &Bytes,
+) -> Reply {
     let path = path.trim_end_matches('/');
     match (path, method) {
-        ("/_emulator/journal", &Method::GET) => journal(app, query),
+        ("/_emulator/journal", &Method::GET) => journal(app, query).await,
         ("/_emulator/journal", _) => method_not_allowed("GET"),
         ("/_emulator/faults", &Method::GET) => {
             Reply::ok_json(&json!({ "faults": app.faults.list() }))
@@ -487,7 +495,15 @@ fn clock(app: &App, now: DateTime<Utc>) -> Reply {
     Reply::ok_json(&json!({ "now": rfc3339_ms(now), "offsetMs": app.clock.offset_ms() }))
 }
 
-fn journal(app: &App, query: Option<&str>) -> Reply {
+/// Header of a journal read that ended its wait with requests still in flight: how many.
+pub const IN_FLIGHT_HEADER: &str = "x-poscert-journal-in-flight";
+
+/// `GET /_emulator/journal`. It first waits (at most `journal_read_wait_ms`, no lock held)
+/// until every request that arrived before it has been journaled, so a judge that saw a
+/// request's effect finds the request. `complete` says whether that happened; if not,
+/// `inFlight` lists the numbers (`seq`) of the requests still missing and the answer carries
+/// [`IN_FLIGHT_HEADER`].
+async fn journal(app: &App, query: Option<&str>) -> Reply {
     let since = match param(query, "since").map(|s| s.parse::<u64>()) {
         None => None,
         Some(Ok(n)) => Some(n),
@@ -511,6 +527,20 @@ fn journal(app: &App, query: Option<&str>) -> Reply {
         since_time,
         limit,
     };
+    let wait = std::time::Duration::from_millis(app.config.journal_read_wait_ms);
+    // Settle first, then read: a request counted as journaled is then in the entries read.
+    let settled = app.journal.settle(wait).await;
     let entries: Vec<Value> = app.journal.query(&q).iter().map(|e| e.to_json()).collect();
-    Reply::ok_json(&json!({ "entries": entries }))
+    let complete = settled.in_flight.is_empty();
+    let mut answer = json!({ "entries": entries, "complete": complete });
+    if complete {
+        return Reply::ok_json(&answer);
+    }
+    answer["inFlight"] = json!(settled.in_flight);
+    let mut reply = Reply::ok_json(&answer);
+    reply.headers.push((
+        header::HeaderName::from_static(IN_FLIGHT_HEADER),
+        HeaderValue::from(settled.in_flight.len()),
+    ));
+    reply
 }
