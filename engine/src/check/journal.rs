@@ -192,6 +192,7 @@ pub fn judge(entries: &[Value], j: &JournalJudgement, scope: &Value) -> Result<(
     Ok(())
 }
 
-/// How long the runner waits for `GET /_emulator/journal`. (No settling delay is needed before
-/// reading it: the emulator journals a request before answering it.)
-pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the runner waits for `GET /_emulator/journal`. The emulator answers a read only once
+/// every request that arrived before it is journaled (at most 10 s), so no settling delay is
+/// needed before reading it, and this must stay above that bound.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(15);

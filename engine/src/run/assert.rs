@@ -70,6 +70,17 @@ async fn journal(ctx: &RunContext, j: &JournalAssert, scope: &Scope) -> Result<(
         pos: Some(j.pos),
         message: format!("the emulator journal is not JSON: {e}"),
     })?;
+    if doc["complete"] == serde_json::Value::Bool(false) {
+        // Judging on a journal that misses requests still in flight could pass or fail a client
+        // for requests it did not see: no verdict, an error to look at.
+        return Err(StepError::Transport {
+            pos: Some(j.pos),
+            message: format!(
+                "the emulator journal was still incomplete when read (requests in flight: {}); nothing was judged",
+                doc["inFlight"]
+            ),
+        });
+    }
     let mut entries: Vec<serde_json::Value> =
         doc["entries"].as_array().cloned().unwrap_or_default();
     // The judge's own requests (the engine checking results) are never what is judged.
