@@ -106,21 +106,21 @@ fn case_anchors(cases: &[CaseReport]) -> Vec<String> {
 
 /// Features with failures first, then cases with failures first, then by case number.
 fn case_order(cases: &[CaseReport]) -> Vec<usize> {
-    let feature_rank = |f: &str| {
-        cases
-            .iter()
-            .filter(|c| c.feature == f)
-            .map(|c| status_rank(c.status))
-            .min()
-            .unwrap_or(9)
-    };
+    let mut feature_rank: std::collections::HashMap<&str, u8> = std::collections::HashMap::new();
+    for c in cases {
+        let r = feature_rank.entry(c.feature.as_str()).or_insert(9);
+        *r = (*r).min(status_rank(c.status));
+    }
     let mut order: Vec<usize> = (0..cases.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (x, y) = (&cases[a], &cases[b]);
-        (feature_rank(&x.feature), &x.feature, status_rank(x.status))
-            .cmp(&(feature_rank(&y.feature), &y.feature, status_rank(y.status)))
-            .then(x.case_number.cmp(&y.case_number))
-            .then(x.name.cmp(&y.name))
+    order.sort_by_key(|&i| {
+        let c = &cases[i];
+        (
+            feature_rank[c.feature.as_str()],
+            c.feature.as_str(),
+            status_rank(c.status),
+            c.case_number,
+            c.name.as_str(),
+        )
     });
     order
 }
@@ -521,10 +521,18 @@ fn failure_box(out: &mut String, f: &Failure, an: Option<&CaseAnalysis>, m: &Mar
 }
 
 fn warning_box(out: &mut String, w: &Warning, m: &Markup) {
+    let message = match split_explain(&w.message) {
+        Some((explain, detail)) => format!(
+            "<span class=\"explain\">{}</span> <span class=\"judgement-detail\">({})</span>",
+            m.text(explain),
+            m.text(detail)
+        ),
+        None => m.text(&w.message),
+    };
     let _ = write!(
         out,
         "<div class=\"warning\"><span class=\"badge warning\">⚠ advisory</span> {} <span class=\"where\">step <b>{}</b> at <code class=\"loc\">{}:{}:{}</code></span><div class=\"because\">advisory, not failing the case, because {}</div></div>",
-        m.text(&w.message),
+        message,
         m.text(&w.step),
         m.text(&w.file),
         w.line,
