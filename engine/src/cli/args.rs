@@ -94,8 +94,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Combine the JSON reports of a partitioned run's shards (--partition) into one JSON and
-    /// JUnit report; write the certificate (or the failure report) when the shards together
+    /// Combine the JSON reports of a partitioned run's shards (--partition) into one JSON, JUnit
+    /// and HTML report; write the certificate (or the failure report) when the shards together
     /// ran every selected case exactly once (exit 0, 1 or 2 as for a run).
     Merge(super::merge::MergeArgs),
     /// Print shell completions.

@@ -1,5 +1,5 @@
 //! `poscert-engine merge REPORT.json...`: the shards of a partitioned run (`--partition`) become
-//! one run again. The JSON and JUnit reports are combined (cases in certification order), and
+//! one run again. One JSON, JUnit and HTML report is written (cases in certification order), and
 //! approval runs as after an unsharded run: a certificate and a ledger entry when every selected
 //! case passed, a failure report when one did not.
 //!
@@ -19,7 +19,7 @@ use crate::approval::{approve, completeness, count_by_feature, rehearsal_reasons
 use crate::redact::Redactor;
 use crate::report::console::Console;
 use crate::report::junit::Granularity;
-use crate::report::{json, junit, write_file};
+use crate::report::{html, json, junit, write_file};
 use crate::run::result::{
     CaseReport, LoadErrorReport, RunReport, ShardRecord, Status, REPORT_SCHEMA_VERSION,
 };
@@ -39,7 +39,10 @@ pub struct MergeArgs {
     /// Write the merged JUnit report here
     #[arg(long, value_name = "FILE")]
     pub report_junit: Option<PathBuf>,
-    /// Write report.json and junit.xml into this folder
+    /// Write the merged HTML report here
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
+    /// Write report.json, junit.xml and report.html into this folder
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
     /// One JUnit testcase per case or per step
@@ -656,8 +659,8 @@ fn with_config_defaults(mut args: MergeArgs, config: Option<&crate::config::Conf
     args
 }
 
-/// Where the merged JSON and JUnit reports go.
-fn output_paths(args: &MergeArgs) -> [Option<PathBuf>; 2] {
+/// Where the merged JSON, JUnit and HTML reports go.
+fn output_paths(args: &MergeArgs) -> [Option<PathBuf>; 3] {
     let or_in_dir = |explicit: &Option<PathBuf>, name: &str| {
         explicit
             .clone()
@@ -666,6 +669,7 @@ fn output_paths(args: &MergeArgs) -> [Option<PathBuf>; 2] {
     [
         or_in_dir(&args.report_json, "report.json"),
         or_in_dir(&args.report_junit, "junit.xml"),
+        or_in_dir(&args.report_html, "report.html"),
     ]
 }
 
@@ -677,22 +681,22 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Writes the merged JSON and JUnit reports; returns what was written and whether a write failed.
+/// Writes the merged JSON, JUnit and HTML reports (as cli/run.rs does); returns what was written
+/// and whether a write failed.
 fn write_reports(
     report: &RunReport,
     args: &MergeArgs,
     redactor: &Redactor,
 ) -> (Vec<PathBuf>, bool) {
-    let [json_path, junit_path] = output_paths(args);
+    let [json_path, junit_path, html_path] = output_paths(args);
     let (mut written, mut failed) = (Vec::new(), false);
-    let renderers: [(Option<PathBuf>, &dyn Fn() -> String); 2] = [
+    let renderers: [(Option<PathBuf>, &dyn Fn() -> String); 3] = [
         (json_path, &|| json::render(report, redactor)),
         (junit_path, &|| {
             junit::render(report, args.junit_granularity, redactor)
         }),
+        (html_path, &|| html::render(report, redactor)),
     ];
-    // HTML-REPORT-HOOK: when engine/src/report/html.rs (--report-html) is committed, add
-    // `report_html` to MergeArgs and render the merged report here as cli/run.rs does.
     for (path, render) in renderers {
         let Some(path) = path else { continue };
         match write_file(&path, &render()) {
