@@ -83,8 +83,11 @@ pub struct CertCase {
     pub case_number: Option<u32>,
     pub name: String,
     pub file: String,
-    /// `passed` (a certificate lists nothing else).
+    /// `passed`, or `skipped` for a case that does not apply to this client (`skipReason`).
     pub verdict: String,
+    /// Why a case was skipped as a whole (its own `when:`/`if:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<String>,
     pub steps_passed: usize,
     /// Steps that did not run, with why: checks the target cannot support (the journal against
     /// the sandbox) are listed here so a reader sees what was *not* judged.
@@ -124,6 +127,7 @@ pub fn features_of(cases: &[CaseReport], names: &BTreeMap<String, String>) -> Ve
             name: c.name.clone(),
             file: c.file.clone(),
             verdict: status_word(c.status).to_string(),
+            skip_reason: c.skip_reason.clone(),
             steps_passed: count_passed(&c.steps),
             steps_skipped: skipped_steps(&c.steps),
             warnings: c
@@ -243,7 +247,10 @@ impl Certificate {
                     "| {} | {} | {} | {} | `{}` |\n",
                     c.case_number.map(|n| n.to_string()).unwrap_or_default(),
                     cell(&c.name),
-                    c.verdict,
+                    match &c.skip_reason {
+                        Some(why) => cell(&format!("{} ({why})", c.verdict)),
+                        None => c.verdict.clone(),
+                    },
                     c.steps_passed,
                     c.file
                 ));

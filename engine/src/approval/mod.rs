@@ -151,7 +151,18 @@ pub fn approve(a: &Approval, redactor: &Redactor) -> Result<Outcome, String> {
         write(&markdown, &fr.to_markdown(), redactor)?;
         return Ok(Outcome::Failed { markdown, json });
     }
-    if let Some(c) = report.cases.iter().find(|c| c.status != Status::Passed) {
+    // A case that ruled itself out (its own `when:`/`if:`, with the reason: the check-in
+    // notification case of a client without a callback) does not apply to this client; any
+    // other case that passed nothing leaves the feature unproven.
+    let applies = |c: &&crate::run::result::CaseReport| {
+        !(c.status == Status::Skipped && c.skip_reason.is_some() && c.steps.is_empty())
+    };
+    if let Some(c) = report
+        .cases
+        .iter()
+        .filter(applies)
+        .find(|c| c.status != Status::Passed)
+    {
         return Ok(Outcome::NotCertified(format!(
             "case `{}` did not run a single step here (every step was skipped)",
             c.id

@@ -251,6 +251,12 @@ pub async fn prepare(
         }
     };
     prepared.target.client_version = version.to_string();
+    // The Identification's callback (notes §7.2): the check-in notification case runs only
+    // for a client that has one.
+    if let Some(identity) = config.map(|c| &c.identity) {
+        prepared.target.callback_alias = identity.callback_alias.as_ref().map(|a| a.value.clone());
+        prepared.target.callback_url = identity.callback_url.as_ref().map(|a| a.value.clone());
+    }
     Ok(prepared)
 }
 

@@ -47,6 +47,11 @@ pub struct Target {
     pub client_version: String,
     /// Test users (phone numbers) by behaviour: credit, debit, loyalty, partialCapture, ...
     pub test_users: Map<String, Value>,
+    /// The client's check-in notification callback (Identification, notes §7.2, §8.5): the
+    /// alias MobilePay handed back for its whitelisted URL, and that URL. None when the
+    /// identity in poscert.yaml gives none.
+    pub callback_alias: Option<String>,
+    pub callback_url: Option<String>,
 }
 
 impl Target {
@@ -65,6 +70,8 @@ impl Target {
             merchant_vat: merchant_vat.into(),
             client_version: "1.0.0".into(),
             test_users: sandbox_test_users(merchant_vat),
+            callback_alias: None,
+            callback_url: None,
             host,
         }
     }
@@ -109,6 +116,9 @@ impl Target {
         v.insert("merchantLocationId".into(), json!(CERTIFICATION_LOCATION));
         v.insert("clientVersion".into(), json!(self.client_version));
         v.insert("users".into(), Value::Object(self.test_users.clone()));
+        // Null without a callback in the identity, so a case can ask `{{has "callbackAlias"}}`.
+        v.insert("callbackAlias".into(), json!(self.callback_alias));
+        v.insert("callbackUrl".into(), json!(self.callback_url));
         v
     }
 }

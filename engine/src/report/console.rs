@@ -157,6 +157,13 @@ impl Progress for Console {
             report.duration_ms,
             self.paint("2", &report.file)
         );
+        if let Some(why) = report
+            .skip_reason
+            .as_deref()
+            .filter(|_| report.failure.is_none())
+        {
+            text.push_str(&format!("\n    skipped: {why}"));
+        }
         if report.failure.is_some() {
             text.push('\n');
             for line in failure_text(report).lines() {

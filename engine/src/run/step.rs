@@ -107,7 +107,7 @@ pub fn fail(report: &mut StepReport, failure: Failure) {
 }
 
 /// Why `when:` rules this step out, if it does.
-fn when_excludes(ctx: &RunContext, when: &[WhenCondition]) -> Option<String> {
+pub(super) fn when_excludes(ctx: &RunContext, when: &[WhenCondition]) -> Option<String> {
     let clients: Vec<_> = when
         .iter()
         .filter_map(|w| match w {

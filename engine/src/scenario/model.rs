@@ -47,6 +47,12 @@ pub struct Case {
     pub tags: Vec<String>,
     /// Case variables, rendered in order before `setup` (a later var may use an earlier one).
     pub vars: Vec<(String, Node)>,
+    /// The case's own `when:` and `if:` (checked after `vars`): when they rule the case out it
+    /// is skipped as a whole, nothing of it runs (not even `setup` or `finally`), and the
+    /// report says why: `skip_reason` for a false `if:`, the `when:` rule otherwise.
+    pub when: Vec<WhenCondition>,
+    pub condition: Option<Template>,
+    pub skip_reason: Option<Template>,
     pub setup: Vec<Step>,
     pub steps: Vec<Step>,
     pub finally: Vec<Step>,

@@ -48,6 +48,8 @@ pub const BUILTIN_VARS: &[&str] = &[
     "feature",
     "clientTimeoutMs",
     "faultDelayMs",
+    "callbackAlias",
+    "callbackUrl",
 ];
 
 type Known = BTreeSet<String>;

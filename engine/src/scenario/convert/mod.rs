@@ -28,6 +28,9 @@ pub const CASE_KEYS: &[&str] = &[
     "description",
     "tags",
     "vars",
+    "when",
+    "if",
+    "skip_reason",
     "setup",
     "steps",
     "finally",
@@ -306,6 +309,22 @@ impl<'a> Converter<'a> {
             .map(|n| self.raw_map(n))
             .transpose()?
             .unwrap_or_default();
+        let when = root
+            .get("when")
+            .map(|n| self.when(n))
+            .transpose()?
+            .unwrap_or_default();
+        let condition = root.get("if").map(|n| self.template(n)).transpose()?;
+        let skip_reason = root
+            .get("skip_reason")
+            .map(|n| self.template(n))
+            .transpose()?;
+        if let (Some(reason), None) = (&skip_reason, &condition) {
+            return Err(self.invalid(
+                reason.pos,
+                "`skip_reason` says why the case is skipped when its `if:` is false; write the `if:` too",
+            ));
+        }
         let mut setup = self.optional_steps(root, "setup")?;
         let steps = self.optional_steps(root, "steps")?;
         let mut finally = self.optional_steps(root, "finally")?;
@@ -346,6 +365,9 @@ impl<'a> Converter<'a> {
             description,
             tags,
             vars,
+            when,
+            condition,
+            skip_reason,
             setup,
             steps,
             finally,
