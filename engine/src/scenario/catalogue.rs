@@ -18,9 +18,12 @@ pub const CATALOGUE: &[ActionSpec] = &[
     ActionSpec {
         id: "onboard-pos",
         role: Role::Cashier,
-        params: &["merchantPosId", "name", "merchantBrandId", "merchantLocationId", "supportedBeaconTypes", "beaconId?"],
+        // callbackAlias: the alias MobilePay gave for the client's check-in notification URL
+        // (identity.callback in poscert.yaml), to create the PoS with; a harness serving
+        // notifications may answer its URL as `callbackUrl` (optional, not a required return).
+        params: &["merchantPosId", "name", "merchantBrandId", "merchantLocationId", "supportedBeaconTypes", "beaconId?", "callbackAlias?"],
         returns: &["posId", "beaconId"],
-        summary: "finds the store, creates the PoS (retrying timeouts and 5xx with the same idempotency key)",
+        summary: "finds the certification store (or uses its configured id), creates the PoS (retrying timeouts and 5xx with the same idempotency key)",
     },
     ActionSpec {
         id: "offboard-pos",
