@@ -20,7 +20,8 @@ Three switches, all environment variables (README.md in this folder has the tabl
 - POSCERT_ADAPTER_DEFECT=<name>: one injected defect (DEFECTS below), to prove that the
   certification cases catch it. Each logs "DEFECT <name>: ..." to stderr when it acts.
 - POSCERT_ADAPTER_CALLBACKS=1: run the check-in notification callback server (CallbackServer
-  below); also on when the engine's request carries a `callback` object.
+  below); also on when an onboard-pos request carries params.callbackAlias (the check-in
+  notification case: poscert.yaml's identity.callback) or a `callback` object.
 """
 
 import base64
@@ -51,6 +52,9 @@ VARIANTS = {
     "retry-500-and-timeout-only": "retries only 500 and no answer (timeout, connection), never other 5xx",
     "long-timeout": "a 5 s POST/DELETE timeout instead of 2 s (target.clientTimeoutMs when the run sets "
                     "one other than the documented 2000)",
+    "extra-field": "adds a field the spec does not define (tillComment) to every JSON body it sends",
+    "refund-answer-at-once": "answers start-refund as soon as the refund is created and looks at it only "
+                             "in the background (a cashier's cancel may come before its first poll)",
 }
 
 # Injected defects (POSCERT_ADAPTER_DEFECT, one name): each makes the client wrong in one way.
@@ -293,6 +297,8 @@ class PosClient:
         }
         data = None
         if body is not None:
+            if variant("extra-field"):
+                body = dict(body, tillComment="poscert example harness")  # unknown to the spec
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         if key:
@@ -680,7 +686,8 @@ class Harness:
             self.client = PosClient(request["target"])
         if isinstance(request.get("callback"), dict):
             self.callback = request["callback"]
-        if self.callbacks is None and (CALLBACKS or isinstance(request.get("callback"), dict)):
+        wants_callbacks = isinstance(request.get("callback"), dict) or bool((request.get("params") or {}).get("callbackAlias"))
+        if self.callbacks is None and (CALLBACKS or wants_callbacks):
             self.callbacks = CallbackServer(self)
         if request.get("role") != "cashier":
             return "skipped", {}, "this harness plays the POS client only, not the %s" % request.get("role")
@@ -933,9 +940,12 @@ class Harness:
         refund_id = resp.body["refundId"]
         job = RefundJob(self, refund_id, capture=p.get("captureRefund") is not False)
         self.refunds[refund_id] = job
+        if variant("refund-answer-at-once"):
+            log("refund-answer-at-once: answering with refund %s before looking at it" % refund_id[:8])
+            job.start()
         # Look at it once before answering (as for payments): the case may end soon after the
         # answer (a cashier's cancel), and the refund's state is known only by polling it.
-        if job.poll_once():
+        elif job.poll_once():
             job.start()
         return "done", {"refundId": refund_id}, None
 
