@@ -66,7 +66,28 @@ fn case_files() -> usize {
 
 #[test]
 fn the_example_harness_passes_every_case() {
-    let r = run_adapter(None, None);
+    // With a check-in callback in the identity, so that the notification case (prepared
+    // payments case 10, skipped for a client without one) runs as well.
+    let config = tempfile::tempdir().unwrap();
+    let config_file = config.path().join("poscert.yaml");
+    std::fs::write(
+        &config_file,
+        "identity:\n  systemName: Example harness\n  version: 1.0.0\n  callback: { alias: poscert-example, url: https://pos.example.invalid/notify }\n",
+    )
+    .unwrap();
+    let config_file = config_file.display().to_string();
+    let args = [
+        "scenarios",
+        "--client",
+        "adapter",
+        "--adapter",
+        HARNESS,
+        "--jobs",
+        JOBS,
+        "--config",
+        &config_file,
+    ];
+    let r = run_env(&repo_root(), &args, &[]);
     let s = &r.json["summary"];
     let failures: Vec<String> = r.json["cases"]
         .as_array()
