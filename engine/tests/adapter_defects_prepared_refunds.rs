@@ -292,3 +292,16 @@ fn a_client_with_a_5_s_timeout_passes_when_the_run_says_so() {
         &["--var", "clientTimeoutMs=5000", "--var", "faultDelayMs=5600"],
     );
 }
+
+#[test]
+fn a_client_that_sends_a_field_the_spec_does_not_define_passes() {
+    assert_variant_passes("extra-field", &[]);
+}
+
+#[test]
+fn a_client_that_answers_a_refund_before_looking_at_it_passes() {
+    // Refunds case 7 then stages MobilePay's cancel of the Initiated refund whenever the judge
+    // sees the refund before the client's first poll (the harness waits 100 ms): either way
+    // every case passes.
+    assert_variant_passes("refund-answer-at-once", &[]);
+}
