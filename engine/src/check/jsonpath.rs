@@ -1,23 +1,59 @@
 //! JSONPath queries (RFC 9535, via jsonpath-rust) with one rule for how results become a value:
 //! no match is "missing", one match is that value, several are an array.
+//!
+//! A path is parsed once per process: the parsed query is kept in a small cache keyed by the
+//! path's text, since the same few paths are evaluated on every response of a run (parsing is
+//! a pest grammar walk, several times the cost of the query itself).
 
-use jsonpath_rust::JsonPath;
+use jsonpath_rust::parser::errors::JsonPathError;
+use jsonpath_rust::parser::model::JpQuery;
+use jsonpath_rust::parser::parse_json_path;
+use jsonpath_rust::query::js_path_process;
 use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+/// Distinct paths kept; beyond this (paths built at run time), a path is parsed at each use.
+const CACHE_LIMIT: usize = 4096;
+
+/// The parsed form of `path`, from the cache when it was parsed before.
+pub fn compile(path: &str) -> Result<Arc<JpQuery>, JsonPathError> {
+    static CACHE: OnceLock<RwLock<HashMap<String, Arc<JpQuery>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(q) = cache
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .get(path)
+    {
+        return Ok(q.clone());
+    }
+    let query = Arc::new(parse_json_path(path)?);
+    let mut guard = cache
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if guard.len() < CACHE_LIMIT {
+        guard.insert(path.to_string(), query.clone());
+    }
+    Ok(query)
+}
 
 pub fn select(document: &Value, path: &str) -> Result<Option<Value>, String> {
-    let found = document
-        .query(path)
-        .map_err(|e| format!("invalid JSONPath `{path}`: {e}"))?;
+    let invalid = |e: JsonPathError| format!("invalid JSONPath `{path}`: {e}");
+    let query = compile(path).map_err(invalid)?;
+    let found = js_path_process(&query, document).map_err(invalid)?;
     Ok(match found.len() {
         0 => None,
-        1 => Some(found[0].clone()),
-        _ => Some(Value::Array(found.into_iter().cloned().collect())),
+        1 => Some(found[0].val.clone()),
+        _ => Some(Value::Array(
+            found.into_iter().map(|r| r.val.clone()).collect(),
+        )),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jsonpath_rust::JsonPath;
     use serde_json::json;
 
     #[test]
@@ -27,5 +63,48 @@ mod tests {
         assert_eq!(select(&doc, "$.missing").unwrap(), None);
         assert_eq!(select(&doc, "$.list[*]").unwrap(), Some(json!([1, 2])));
         assert_eq!(select(&doc, "$.list").unwrap(), Some(json!([1, 2])));
+    }
+
+    #[test]
+    fn cached_queries_answer_as_a_fresh_parse_does() {
+        let doc = json!({
+            "storeIds": ["a", "b"],
+            "payments": [{"id": 1, "status": "Reserved"}, {"id": 2, "status": "Captured"}],
+            "n": 3
+        });
+        let paths = [
+            "$.storeIds",
+            "$.storeIds[0]",
+            "$.storeIds[*]",
+            "$.payments[?@.status == 'Captured'].id",
+            "$..id",
+            "$.n",
+            "$.missing",
+            "$.payments[5]",
+        ];
+        for _ in 0..2 {
+            for p in paths {
+                let fresh: Vec<Value> = doc.query(p).unwrap().into_iter().cloned().collect();
+                let expected = match fresh.len() {
+                    0 => None,
+                    1 => Some(fresh[0].clone()),
+                    _ => Some(Value::Array(fresh)),
+                };
+                assert_eq!(select(&doc, p).unwrap(), expected, "{p}");
+            }
+        }
+        assert!(Arc::ptr_eq(
+            &compile("$.storeIds").unwrap(),
+            &compile("$.storeIds").unwrap()
+        ));
+    }
+
+    #[test]
+    fn invalid_paths_are_errors_every_time() {
+        let doc = json!({});
+        for _ in 0..2 {
+            let e = select(&doc, "$.a[").unwrap_err();
+            assert!(e.starts_with("invalid JSONPath `$.a[`: "), "{e}");
+        }
     }
 }

@@ -86,9 +86,16 @@ impl Target {
 
     /// Does this URL belong to the PoS API (and so get the PoS headers)?
     pub fn is_pos_url(&self, url: &str) -> bool {
+        // `{host}{POS_PATH}/` and `{host}{SELF_CERT_POS_PATH}/`, compared in place: this runs
+        // for every request, and building the prefixes allocated twice each time.
+        let under = |path: &str, rest: &str| {
+            rest.strip_prefix(path)
+                .is_some_and(|after| after.starts_with('/'))
+        };
         url.starts_with(&self.pos_base_url)
-            || url.starts_with(&format!("{}{POS_PATH}/", self.host))
-            || url.starts_with(&format!("{}{SELF_CERT_POS_PATH}/", self.host))
+            || url
+                .strip_prefix(&self.host)
+                .is_some_and(|rest| under(POS_PATH, rest) || under(SELF_CERT_POS_PATH, rest))
     }
 
     pub fn is_simulation_url(&self, url: &str) -> bool {
@@ -159,6 +166,35 @@ mod tests {
         );
         assert!(t.is_pos_url(&format!("{}/payments", t.pos_base_url)));
         assert!(!t.is_pos_url(&t.token_url));
+        // The same answers as building the two prefixes, as this did before.
+        let old = |t: &Target, url: &str| {
+            url.starts_with(&t.pos_base_url)
+                || url.starts_with(&format!("{}{POS_PATH}/", t.host))
+                || url.starts_with(&format!("{}{SELF_CERT_POS_PATH}/", t.host))
+        };
+        let custom = Target::custom("http://127.0.0.1:8080/", "DK90000028");
+        for target in [&t, &custom] {
+            for host in [
+                "http://127.0.0.1:8080",
+                "http://127.0.0.1:80800",
+                &target.host,
+            ] {
+                for path in [
+                    "/pos/v10/payments",
+                    "/pos/v10",
+                    "/pos/v10/",
+                    "/pos/v100/x",
+                    "/pos-self-certification-api/pos/v10/x",
+                    "/pos-self-certification-api/pos/v10",
+                    "/pos-self-certification-api/pos/v1",
+                    "/integrator-authentication/connect/token",
+                    "",
+                ] {
+                    let url = format!("{host}{path}");
+                    assert_eq!(target.is_pos_url(&url), old(target, &url), "{url}");
+                }
+            }
+        }
         assert_eq!(t.test_users["debit"], "+4520031802");
         let fi = Target::sandbox(SANDBOX_HOST, "FI90000040");
         assert_eq!(fi.test_users["loyalty"], "+358200318004");

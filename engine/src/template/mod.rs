@@ -3,13 +3,19 @@
 //!
 //! A string that is exactly one `{{variable}}` keeps the variable's JSON type, so
 //! `amount: "{{amount}}"` in a JSON body sends the number 12.5, not the text "12.5".
+//!
+//! Each distinct template text is parsed once per process and kept ([`Compiled`]): most are
+//! text with plain `{{ name.path }}` lookups (`{{pos}}/payments/{{paymentId}}`), which are
+//! filled in directly from the scope; the rest (helpers, blocks, or a value handlebars would
+//! render in its own way) go through handlebars' parsed template, exactly as before.
 
 mod helpers;
 
 use crate::scenario::yaml::{Node, Value as YamlValue};
-use handlebars::Handlebars;
+use handlebars::{Context, Handlebars, RenderContext, RenderError, Renderable, StringOutput};
 use serde_json::Value;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Why a template could not be rendered.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,9 +42,35 @@ const HELPER_NAMES: &[&str] = &[
     "not", "len", "lookup", "log",
 ];
 
+/// Names that handlebars reads as something other than a variable inside `{{ }}`: block
+/// helpers, keywords, literals, the current context. Templates using them are left to it.
+const NOT_PLAIN_NAMES: &[&str] = &[
+    "if", "unless", "each", "with", "raw", "else", "as", "this", "true", "false", "null",
+];
+
+/// Distinct template texts kept compiled; beyond this, a text is parsed at each use (templates
+/// come from case files, so a run stays far below it).
+const CACHE_LIMIT: usize = 16_384;
+
+/// A template text, parsed once.
+struct Compiled {
+    /// Text and plain `{{ name.path }}` lookups, when that is all the template is.
+    plain: Option<Vec<Piece>>,
+    /// handlebars' parse, made on first need (a plain template needs it only when a value is
+    /// missing or not text, a number or a boolean). Err holds the error message.
+    template: OnceLock<Result<handlebars::Template, String>>,
+}
+
+#[derive(Debug, PartialEq)]
+enum Piece {
+    Text(String),
+    Var(String),
+}
+
 /// The shared renderer (helpers registered once).
 pub struct Renderer {
     registry: Handlebars<'static>,
+    compiled: RwLock<HashMap<String, Arc<Compiled>>>,
 }
 
 impl Default for Renderer {
@@ -53,7 +85,10 @@ impl Renderer {
         registry.set_strict_mode(true);
         registry.register_escape_fn(handlebars::no_escape);
         helpers::register(&mut registry);
-        Renderer { registry }
+        Renderer {
+            registry,
+            compiled: RwLock::new(HashMap::new()),
+        }
     }
 
     /// The process-wide renderer.
@@ -67,9 +102,59 @@ impl Renderer {
         if !text.contains("{{") {
             return Ok(text.to_string());
         }
-        self.registry
-            .render_template(text, scope)
+        let compiled = self.compiled(text);
+        if let Some(pieces) = &compiled.plain {
+            if let Some(out) = fill(pieces, scope) {
+                return Ok(out);
+            }
+        }
+        let template = compiled
+            .template
+            .get_or_init(|| {
+                handlebars::Template::compile(text).map_err(|e| RenderError::from(e).to_string())
+            })
+            .as_ref()
+            .map_err(|m| classify(m))?;
+        self.render_template(template, scope)
             .map_err(|e| classify(&e.to_string()))
+    }
+
+    /// The compiled form of `text`, parsed now if it was not before.
+    fn compiled(&self, text: &str) -> Arc<Compiled> {
+        if let Some(c) = self
+            .compiled
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(text)
+        {
+            return c.clone();
+        }
+        let c = Arc::new(Compiled {
+            plain: plain_pieces(text),
+            template: OnceLock::new(),
+        });
+        let mut cache = self
+            .compiled
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cache.len() < CACHE_LIMIT {
+            cache.insert(text.to_string(), c.clone());
+        }
+        c
+    }
+
+    /// What `Handlebars::render_template` does after parsing: the same context, render context
+    /// and output.
+    fn render_template(
+        &self,
+        template: &handlebars::Template,
+        scope: &Value,
+    ) -> Result<String, RenderError> {
+        let ctx = Context::wraps(scope)?;
+        let mut rc = RenderContext::new(None);
+        let mut out = StringOutput::new();
+        template.render(&self.registry, &ctx, &mut rc, &mut out)?;
+        Ok(out.into_string()?)
     }
 
     /// Renders text, keeping the JSON type when the text is a single `{{variable}}`.
@@ -137,6 +222,68 @@ fn single_variable(text: &str) -> Option<&str> {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
         && !inner.starts_with(|c: char| c.is_ascii_digit());
     ok.then_some(inner)
+}
+
+/// Splits `text` into literal text and `{{ name.path }}` lookups, or None when it holds anything
+/// else handlebars gives meaning to (helpers, blocks, `{{{ }}}`, `~`, comments, partials,
+/// escapes, literals, `this`, `../`, `[..]`, `@`...).
+fn plain_pieces(text: &str) -> Option<Vec<Piece>> {
+    if text.contains('\\') {
+        return None; // `\{{` is an escape
+    }
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        if open > 0 {
+            pieces.push(Piece::Text(rest[..open].to_string()));
+        }
+        let after = &rest[open + 2..];
+        let close = after.find("}}")?;
+        let path = after[..close].trim_matches([' ', '\t', '\n', '\r']);
+        if !is_plain_path(path) {
+            return None;
+        }
+        pieces.push(Piece::Var(path.to_string()));
+        rest = &after[close + 2..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.to_string()));
+    }
+    Some(pieces)
+}
+
+/// `name` or `name.path.0`: ASCII letters, digits, `_` and `-`, segments joined by single dots,
+/// not starting with a digit or `-` (number literals), and no segment a helper or keyword.
+fn is_plain_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+        && !HELPER_NAMES.contains(&path)
+        && path.split('.').all(|seg| {
+            !seg.is_empty()
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && !NOT_PLAIN_NAMES.contains(&seg)
+                && !HELPER_NAMES.contains(&seg)
+        })
+}
+
+/// Fills plain pieces from the scope, rendering values as handlebars does; None when a value is
+/// missing or is null, an array or an object (handlebars then renders, or says what is wrong).
+fn fill(pieces: &[Piece], scope: &Value) -> Option<String> {
+    let mut out = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Var(path) => match lookup(scope, path)? {
+                Value::String(s) => out.push_str(s),
+                Value::Number(n) => out.push_str(&n.to_string()),
+                Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                _ => return None,
+            },
+        }
+    }
+    Some(out)
 }
 
 /// Looks up `a.b.0.c` in a JSON scope.
@@ -221,6 +368,85 @@ mod tests {
         assert!(d.chars().all(|c| c.is_ascii_digit()));
         assert_eq!(r.render_str("{{json v}}", &scope).unwrap(), r#"{"a":1}"#);
         assert!(r.render_str("{{now}}", &scope).unwrap().contains('T'));
+    }
+
+    /// The cached renderer must answer exactly as handlebars' own `render_template` (which
+    /// parses at every call) does, value or error, for plain lookups and everything else.
+    #[test]
+    fn cached_rendering_matches_handlebars_render_template() {
+        let r = Renderer::new();
+        let scope = json!({
+            "pos": "http://127.0.0.1:8080/pos/v10", "paymentId": "3f2a-19", "amount": 12.5,
+            "big": 1e21, "int": 42, "neg": -3, "yes": true, "no": false, "nothing": null,
+            "list": ["a", "b"], "obj": {"a": {"b": "deep"}, "n": [1, {"x": 2}]},
+            "dash-name": "d", "under_score": "u", "text": "plain", "0": "zero",
+            "this": "this-key", "true": "true-key", "uuid": "shadowed", "ünï": "u8"
+        });
+        let templates = [
+            "{{pos}}/payments/{{paymentId}}",
+            "{{ pos }}/x/{{\tpaymentId\n}}",
+            "{{amount}} {{big}} {{int}} {{neg}} {{yes}} {{no}}",
+            "a{{nothing}}b",
+            "{{list}}",
+            "{{obj}}",
+            "{{obj.a.b}}-{{obj.n.0}}-{{obj.n.1.x}}",
+            "{{obj.n.5}}",
+            "{{obj.n.x}}",
+            "{{list.1}}{{list.01}}",
+            "{{text.length}}",
+            "{{missing}}",
+            "/pos/{{posId}}/x",
+            "{{dash-name}}{{under_score}}",
+            "{{this}}",
+            "{{this.text}}",
+            "{{true}}",
+            "{{null}}",
+            "{{0}}",
+            "{{-1}}",
+            "{{ünï}}",
+            "{{{text}}}",
+            "{{~text~}}  ",
+            "a }} b {{text}}",
+            "{{text}}}",
+            "{{text",
+            "{{ text }} {{",
+            "\\{{text}}",
+            "{{!comment}}x",
+            "{{#if yes}}y{{else}}n{{/if}}",
+            "{{eq text 'plain'}}",
+            "{{json obj}}",
+            "{{has \"text\"}}",
+            "{{lookup list 1}}",
+            "{{obj.[a]}}",
+            "{{@root.text}}",
+            "{{../text}}",
+            "{{a..b}}",
+            "{{.text}}",
+            "{{text.}}",
+            "{{}}",
+            "{{ }}",
+            "x{{text}}{{text}}y{{int}}",
+            "{{obj/a/b}}",
+            "{{text:x}}",
+            "{{$text}}",
+        ];
+        let h = &r.registry;
+        for t in templates {
+            for _ in 0..2 {
+                let expected = h
+                    .render_template(t, &scope)
+                    .map_err(|e| classify(&e.to_string()));
+                assert_eq!(r.render_str(t, &scope), expected, "template {t:?}");
+            }
+        }
+        assert!(plain_pieces("{{pos}}/payments/{{paymentId}}").is_some());
+        assert!(plain_pieces("{{uuid}}").is_none());
+        assert_eq!(
+            r.render_str("{{uuid}}x", &scope).unwrap().len(),
+            37,
+            "a helper, not the variable"
+        );
+        assert!(plain_pieces("{{#if a}}b{{/if}}").is_none());
     }
 
     #[test]
