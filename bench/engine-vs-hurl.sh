@@ -11,6 +11,7 @@
 #
 #   bench/engine-vs-hurl.sh              # N=1000, 5 runs each
 #   N=200 RUNS=10 bench/engine-vs-hurl.sh
+#   POSCERT=/tmp/old/poscert-engine bench/engine-vs-hurl.sh   # another build of the engine
 #
 # Installs hurl 8.0.1 with cargo when it is missing (needs libclang-dev libcurl4-openssl-dev
 # libxml2-dev; built in /tmp/hurl-target so it does not lock this workspace's target dir).
@@ -43,7 +44,8 @@ fi
 HURL=$(command -v hurl)
 cargo build -q --release -p poscert-engine
 TARGET=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-POSCERT="$TARGET/release/poscert-engine"
+# POSCERT=<another build> times that one instead (e.g. an older commit's, for before/after).
+POSCERT=${POSCERT:-"$TARGET/release/poscert-engine"}
 
 # ---- the server ------------------------------------------------------------------------------
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -1,41 +1,13 @@
 //! JSONPath queries (RFC 9535, via jsonpath-rust) with one rule for how results become a value:
 //! no match is "missing", one match is that value, several are an array.
 //!
-//! A path is parsed once per process: the parsed query is kept in a small cache keyed by the
-//! path's text, since the same few paths are evaluated on every response of a run (parsing is
-//! a pest grammar walk, several times the cost of the query itself).
+//! A path is parsed once per process ([`compile`], shared with the loader's check of the
+//! paths a case names), since the same few paths are evaluated on every response of a run.
 
+pub use crate::scenario::jsonpath::compile;
 use jsonpath_rust::parser::errors::JsonPathError;
-use jsonpath_rust::parser::model::JpQuery;
-use jsonpath_rust::parser::parse_json_path;
 use jsonpath_rust::query::js_path_process;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::sync::{Arc, OnceLock, RwLock};
-
-/// Distinct paths kept; beyond this (paths built at run time), a path is parsed at each use.
-const CACHE_LIMIT: usize = 4096;
-
-/// The parsed form of `path`, from the cache when it was parsed before.
-pub fn compile(path: &str) -> Result<Arc<JpQuery>, JsonPathError> {
-    static CACHE: OnceLock<RwLock<HashMap<String, Arc<JpQuery>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(q) = cache
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .get(path)
-    {
-        return Ok(q.clone());
-    }
-    let query = Arc::new(parse_json_path(path)?);
-    let mut guard = cache
-        .write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if guard.len() < CACHE_LIMIT {
-        guard.insert(path.to_string(), query.clone());
-    }
-    Ok(query)
-}
 
 pub fn select(document: &Value, path: &str) -> Result<Option<Value>, String> {
     let invalid = |e: JsonPathError| format!("invalid JSONPath `{path}`: {e}");
@@ -93,10 +65,6 @@ mod tests {
                 assert_eq!(select(&doc, p).unwrap(), expected, "{p}");
             }
         }
-        assert!(Arc::ptr_eq(
-            &compile("$.storeIds").unwrap(),
-            &compile("$.storeIds").unwrap()
-        ));
     }
 
     #[test]

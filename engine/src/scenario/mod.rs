@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod convert;
 pub mod duration;
 pub mod error;
+pub mod jsonpath;
 pub mod load;
 pub mod model;
 pub mod pos_v10_schemas;

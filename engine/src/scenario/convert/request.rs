@@ -183,7 +183,7 @@ impl Converter<'_> {
         if path.contains("{{") {
             return Ok(()); // rendered at run time; checked then
         }
-        jsonpath_rust::parser::parse_json_path(path)
+        crate::scenario::jsonpath::compile(path)
             .map(|_| ())
             .map_err(|e| {
                 self.err(
