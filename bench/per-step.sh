@@ -10,13 +10,13 @@
 # poscert step judged a 200) before they are timed.
 # Then ROUNDS rounds, each timing, back to back:
 #   wrk -c1 -t1 -d${WRK_SECONDS}s       per request = 1 / (requests/s)
-#   hurl --test on 1 and on N requests  per request = (wall N - wall 1) / (N - 1)
-#   poscert on 1 and on N requests      the same (process start-up and reports excluded)
+#   hurl --test on 1 and on N requests  per request = (wall N - wall 1) / (N - 1), each wall the
+#   poscert on 1 and on N requests      best of REPEAT runs (start-up excluded, noise filtered)
 # and prints every round and the min and median of each figure and of the ratios poscert/wrk and
 # poscert/hurl (ratios are taken within a round, so a busy neighbour slows all three at once).
 # BASELINE=<another poscert-engine binary> times that one too in each round (before/after).
 #
-#   bench/per-step.sh                    # N=2000, 5 rounds, wrk 5 s
+#   bench/per-step.sh                    # N=2000, 5 rounds, wrk 5 s, best of REPEAT=3 walls
 #   N=500 ROUNDS=3 WRK_SECONDS=3 bench/per-step.sh
 #   BASELINE=/tmp/old/poscert-engine bench/per-step.sh
 #
@@ -29,6 +29,7 @@ cd "$ROOT"
 N=${N:-2000}
 ROUNDS=${ROUNDS:-5}
 WRK_SECONDS=${WRK_SECONDS:-5}
+REPEAT=${REPEAT:-3}
 HURL_VERSION=8.0.1
 OUT=${OUT:-bench/out/per-step}
 mkdir -p "$OUT"
@@ -161,10 +162,11 @@ if [ -n "$BASELINE" ]; then
 fi
 echo "timing: $ROUNDS rounds of wrk ${WRK_SECONDS}s, hurl and poscert on 1 and $N requests; $(nproc) cores" >&2
 python3 - "$N" "$ROUNDS" "$WRK_SECONDS" "$URL" "$BASE" "$POS" "$HURL" "$POSCERT" "$BASELINE" "$OUT" "$WORK" \
-  "$("$HURL" --version | head -1 | cut -d' ' -f1-2)" "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)" <<'PY'
+  "$("$HURL" --version | head -1 | cut -d' ' -f1-2)" "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)" "$REPEAT" <<'PY'
 import os, re, statistics, subprocess, sys, time
 n, rounds, wrk_seconds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 url, base, pos, hurl, poscert, baseline, out, work, hurl_version, wrk_version = sys.argv[4:14]
+repeat = int(sys.argv[14])
 
 def wall(cmd):
     t = time.perf_counter()
@@ -177,9 +179,9 @@ def wall(cmd):
 def hurl_cmd(k): return [hurl, "--test", "--jobs", "1", "--variable", f"pos={pos}", f"{out}/bench-{k}.hurl"]
 def engine_cmd(binary): return lambda k: [binary, f"{out}/bench-{k}", "--target", base, "--jobs", "1"]
 
-def per_request(cmd):  # µs per extra request: start-up (the best of 3 one-request runs) excluded
-    one = min(wall(cmd(1)) for _ in range(3))
-    many = wall(cmd(n))
+def per_request(cmd):  # µs per extra request, start-up excluded; best of `repeat` runs of each
+    one = min(wall(cmd(1)) for _ in range(repeat))
+    many = min(wall(cmd(n)) for _ in range(repeat))
     return (many - one) / (n - 1) * 1e6
 
 def wrk():
@@ -213,6 +215,7 @@ for r in range(1, rounds + 1):
 for label, f in (("min", min), ("median", statistics.median)):
     print(f"{label:>6}" + fmt([f(c) for c in zip(*rows)]))
 print(f"{n} sequential GETs of a static JSON file from nginx on loopback, status + 2 JSONPath assertions "
-      f"each; wrk -c1 -t1 {wrk_seconds}s: 1 / (requests/s); poscert, hurl: (wall {n} - wall 1) / {n - 1}; "
+      f"each; wrk -c1 -t1 {wrk_seconds}s: 1 / (requests/s); poscert, hurl: (wall {n} - wall 1) / {n - 1}, "
+      f"best of {repeat} walls each; "
       f"ratios within a round ({hurl_version}, {wrk_version}, {os.cpu_count()} cores)")
 PY

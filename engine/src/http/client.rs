@@ -87,6 +87,9 @@ pub struct HttpClient {
     pub target: Arc<Target>,
     pub tokens: TokenCache,
     pub redactor: Redactor,
+    /// The last token looked at and whether it carries a `merchant_vat` claim: decoding the
+    /// JWT's claims (base64 and JSON) once per token, not once per request.
+    vat_claim: std::sync::Mutex<Option<(String, bool)>>,
 }
 
 impl HttpClient {
@@ -108,6 +111,7 @@ impl HttpClient {
             target,
             tokens: TokenCache::default(),
             redactor,
+            vat_claim: std::sync::Mutex::new(None),
         })
     }
 
@@ -197,6 +201,22 @@ impl HttpClient {
         }
     }
 
+    /// [`super::auth::has_merchant_vat_claim`], remembered for the current token.
+    fn has_merchant_vat_claim(&self, token: &str) -> bool {
+        let mut last = self
+            .vat_claim
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match &*last {
+            Some((t, claim)) if t == token => *claim,
+            _ => {
+                let claim = super::auth::has_merchant_vat_claim(token);
+                *last = Some((token.to_string(), claim));
+                claim
+            }
+        }
+    }
+
     /// Adds the PoS or user-simulation headers the step did not set; returns the token used.
     async fn target_headers(
         &self,
@@ -222,7 +242,7 @@ impl HttpClient {
                 headers.push(("Authorization".into(), format!("Bearer {token}")));
                 // Notes §2.2: the VAT header is needed only when the token is not tied to a
                 // merchant.
-                if !super::auth::has_merchant_vat_claim(&token)
+                if !self.has_merchant_vat_claim(&token)
                     && !has(headers, "x-mobilepay-merchant-vat-number")
                 {
                     headers.push((
@@ -282,7 +302,11 @@ impl HttpClient {
             })
             .collect();
         let bytes = response.bytes().await.map_err(|e| classify(&e))?;
-        let body = String::from_utf8_lossy(&bytes).into_owned();
+        // Valid UTF-8 (nearly always) becomes the String without a copy.
+        let body = match String::from_utf8(Vec::from(bytes)) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
         let json = if body.trim_start().starts_with(['{', '[']) {
             serde_json::from_str(&body).ok()
         } else {
@@ -326,4 +350,34 @@ pub fn describe_reqwest_error(e: &reqwest::Error) -> String {
         source = s.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn jwt(claims: &str) -> String {
+        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.sig",
+            e.encode(r#"{"alg":"HS256"}"#),
+            e.encode(claims)
+        )
+    }
+
+    #[test]
+    fn the_vat_claim_is_remembered_per_token() {
+        let target = Arc::new(Target::custom("http://127.0.0.1:1", "DK90000028"));
+        let client = HttpClient::new(target, Redactor::new()).unwrap();
+        let with = jwt(r#"{"merchant_vat":"DK90000028"}"#);
+        let without = jwt(r#"{"client_id":"x"}"#);
+        for token in [&with, &with, &without, &without, "opaque-token", &with] {
+            assert_eq!(
+                client.has_merchant_vat_claim(token),
+                super::super::auth::has_merchant_vat_claim(token),
+                "{token}"
+            );
+        }
+    }
 }
