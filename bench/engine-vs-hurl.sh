@@ -6,7 +6,7 @@
 # requests, each with a status and a JSONPath assertion, as a .hurl file and as one poscert case
 # (`target_headers: false` plus explicit headers, so both tools send identical requests). Both run
 # their requests one after another, as one file / one case. Times each with hyperfine when it is
-# installed (a loop of `date` otherwise) and prints the wall times, the time per request, the
+# installed (a Python loop otherwise) and prints the median wall times, the time per request, the
 # per-request overhead beyond a 1-request run (start-up excluded), and the ratio poscert/hurl.
 #
 #   bench/engine-vs-hurl.sh              # N=1000, 5 runs each
@@ -110,30 +110,31 @@ PY
 done
 
 # ---- timing ----------------------------------------------------------------------------------
-# mean seconds of a command over $RUNS runs (after one warm-up)
-mean_seconds() {
+# median seconds of a command over $RUNS runs (after one warm-up): on a shared machine the mean
+# follows whichever run a neighbour disturbed
+median_seconds() {
   local name=$1 cmd=$2
   if command -v hyperfine >/dev/null; then
     hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/$name.json" "$cmd" >"$OUT/$name.txt" 2>&1
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$OUT/$name.json"
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$OUT/$name.json"
   else
     $cmd >/dev/null 2>&1
     python3 - "$RUNS" "$cmd" <<'PY'
-import subprocess, sys, time
+import statistics, subprocess, sys, time
 runs, cmd = int(sys.argv[1]), sys.argv[2].split()
 times = []
 for _ in range(runs):
     t = time.perf_counter(); subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     times.append(time.perf_counter() - t)
-print(sum(times) / len(times))
+print(statistics.median(times))
 PY
   fi
 }
 echo "timing $N requests x $RUNS runs against $BASE (hyperfine: $(command -v hyperfine >/dev/null && echo yes || echo no))..." >&2
-H1=$(mean_seconds hurl-1 "$(HURL_CMD 1)")
-HN=$(mean_seconds "hurl-$N" "$(HURL_CMD "$N")")
-P1=$(mean_seconds poscert-1 "$(POSCERT_CMD 1)")
-PN=$(mean_seconds "poscert-$N" "$(POSCERT_CMD "$N")")
+H1=$(median_seconds hurl-1 "$(HURL_CMD 1)")
+HN=$(median_seconds "hurl-$N" "$(HURL_CMD "$N")")
+P1=$(median_seconds poscert-1 "$(POSCERT_CMD 1)")
+PN=$(median_seconds "poscert-$N" "$(POSCERT_CMD "$N")")
 
 python3 - "$N" "$H1" "$HN" "$P1" "$PN" "$("$HURL" --version | head -1)" <<'PY'
 import sys
