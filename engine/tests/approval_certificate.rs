@@ -471,3 +471,26 @@ fn a_ledger_that_cannot_be_read_is_never_overwritten() {
         "a certificate the ledger does not record"
     );
 }
+
+/// Without `reports:` in poscert.yaml, the certificate and the ledger go beside the file, like
+/// every path written in it, not into whatever folder the run started from.
+#[test]
+fn default_certificate_and_ledger_paths_are_beside_poscert_yaml() {
+    let dir = project(Some(
+        "identity:\n  systemName: Acme POS\n  version: 2.1.0\n",
+    ));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let config = dir.path().join("poscert.yaml").display().to_string();
+    let cases = dir.path().join("cases").display().to_string();
+    let out = run_plain(elsewhere.path(), &[&cases, "--config", &config]);
+    assert_eq!(out.code, Some(0), "{}", out.output());
+    assert_eq!(files_in(&dir.path().join("reports"), ".json").len(), 1);
+    assert!(dir.path().join(".poscert/ledger.json").is_file());
+    assert!(
+        std::fs::read_dir(elsewhere.path())
+            .unwrap()
+            .next()
+            .is_none(),
+        "the run wrote into its working folder"
+    );
+}

@@ -61,7 +61,7 @@ fn cert_identity(config: &Config, version: &str) -> CertIdentity {
 }
 
 /// Where certificates and failure reports go: `reports.certificateDir`, else `--report-dir`,
-/// else `reports.dir`, else `reports/`.
+/// else `reports.dir`, else `reports/` beside poscert.yaml.
 pub fn certificate_dir(config: &Config, cli_report_dir: Option<&Path>) -> PathBuf {
     config
         .reports
@@ -69,14 +69,24 @@ pub fn certificate_dir(config: &Config, cli_report_dir: Option<&Path>) -> PathBu
         .clone()
         .or_else(|| cli_report_dir.map(Path::to_path_buf))
         .or_else(|| config.reports.dir.clone())
-        .unwrap_or_else(|| PathBuf::from(super::DEFAULT_CERTIFICATE_DIR))
+        .unwrap_or_else(|| beside_config(config, super::DEFAULT_CERTIFICATE_DIR))
 }
 
-/// `--ledger`, else `reports.ledger`, else `.poscert/ledger.json`.
+/// A default path, resolved beside poscert.yaml like every path written in it, so a run with
+/// `--config elsewhere/poscert.yaml` keeps its certificates and ledger with that file, not in
+/// whatever folder the run started from.
+fn beside_config(config: &Config, default: &str) -> PathBuf {
+    match config.file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(default),
+        _ => PathBuf::from(default),
+    }
+}
+
+/// `--ledger`, else `reports.ledger`, else `.poscert/ledger.json` beside poscert.yaml.
 pub fn ledger_path(config: &Config, cli: Option<&Path>) -> PathBuf {
     cli.map(Path::to_path_buf)
         .or_else(|| config.reports.ledger.clone())
-        .unwrap_or_else(|| PathBuf::from(super::ledger::DEFAULT_LEDGER))
+        .unwrap_or_else(|| beside_config(config, super::ledger::DEFAULT_LEDGER))
 }
 
 impl Pending {

@@ -252,10 +252,14 @@ pub fn command(
         }
         wanted.push(f.to_string());
     }
-    let ledger_path: PathBuf = ledger_path
-        .map(Path::to_path_buf)
-        .or_else(|| config.as_ref().and_then(|c| c.reports.ledger.clone()))
-        .unwrap_or_else(|| PathBuf::from(ledger::DEFAULT_LEDGER));
+    // The same rule as the run that wrote it: --ledger, else reports.ledger, else the default
+    // beside poscert.yaml.
+    let ledger_path: PathBuf = match config.as_ref() {
+        Some(c) => super::session::ledger_path(c, ledger_path),
+        None => ledger_path
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(ledger::DEFAULT_LEDGER)),
+    };
     match compute(config.as_ref(), version, &wanted, &ledger_path) {
         Ok(report) => {
             if json {
