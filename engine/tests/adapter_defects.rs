@@ -67,7 +67,7 @@ fn case_files() -> usize {
 #[test]
 fn the_example_harness_passes_every_case() {
     // With a check-in callback in the identity, so that the notification case (prepared
-    // payments case 10, skipped for a client without one) runs as well.
+    // payments case 9, skipped for a client without one) runs as well.
     let config = tempfile::tempdir().unwrap();
     let config_file = config.path().join("poscert.yaml");
     std::fs::write(

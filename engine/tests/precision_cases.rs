@@ -30,7 +30,7 @@ use support::{repo_root, run, run_env, run_plain, step, Run};
 const HARNESS: &str = "python3 examples/adapter/harness.py";
 /// Harness cases mostly wait (polls at 1000 ms), so more cases at once than CPUs is fine.
 const JOBS: &str = "8";
-const CALLBACK_CASE: &str = "scenarios/prepared-payments/10-sale-on-a-check-in-notification";
+const CALLBACK_CASE: &str = "scenarios/prepared-payments/09-sale-on-a-check-in-notification";
 const CALLBACK_FILTER: &str = "check-in notification";
 
 /// One adapter run at a time.
