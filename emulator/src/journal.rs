@@ -448,6 +448,17 @@ mod tests {
     }
 
     #[test]
+    fn entries_naming_an_id_are_removed_and_no_others() {
+        let j = Journal::new(10);
+        j.record(entry(&j, "GET", "/pos/v10/pointofsales/AAAA-1"));
+        j.record(entry(&j, "GET", "/pos/v10/payments/bbbb-2"));
+        j.record(entry(&j, "GET", "/pos/v10/stores"));
+        assert_eq!(j.remove_mentioning(&["aaaa-1".into(), "bbbb-2".into()]), 2);
+        assert_eq!(j.len(), 1);
+        assert_eq!(j.remove_mentioning(&[]), 0);
+    }
+
+    #[test]
     fn ring_drops_oldest_and_filters() {
         let j = Journal::new(3);
         for p in ["/a", "/b", "/pos/v10/payments", "/pos/v10/payments/x"] {
