@@ -99,6 +99,19 @@ impl IdempotencyStore {
         self.records.retain(|_, r| now - r.created_at < retention);
     }
 
+    /// Forgets the records whose stored response names one of `ids` (lower case): a creation's
+    /// response carries the id it created (`posId`, `paymentId`, `refundId`).
+    pub fn forget_mentioning(&mut self, ids: &[String]) {
+        self.records.retain(|_, r| {
+            let Some(body) = &r.response.body else {
+                return true;
+            };
+            let lower = body.to_ascii_lowercase();
+            !ids.iter()
+                .any(|id| lower.windows(id.len()).any(|w| w == id.as_bytes()))
+        });
+    }
+
     pub fn len(&self) -> usize {
         self.records.len()
     }

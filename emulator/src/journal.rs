@@ -249,6 +249,27 @@ impl Journal {
         entries.insert(pos, entry);
     }
 
+    /// Drops every entry that names one of `ids` (lower case) in its path, query, body or
+    /// response body; returns how many. See `DELETE /_emulator/journal?posId=` (emulator/README.md).
+    pub fn remove_mentioning(&self, ids: &[String]) -> usize {
+        if ids.is_empty() {
+            return 0;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let before = entries.len();
+        entries.retain(|e| !e.mentions(ids));
+        before - entries.len()
+    }
+
+    /// How many entries the ring holds.
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn clear(&self) {
         self.entries
             .lock()
@@ -343,6 +364,19 @@ fn body_json(body: &[u8], form: bool) -> Value {
 }
 
 impl Entry {
+    /// Whether one of `ids` (lower case) is in this entry's path, query, body or response body.
+    fn mentions(&self, ids: &[String]) -> bool {
+        let has = |text: &[u8]| {
+            let lower = text.to_ascii_lowercase();
+            ids.iter()
+                .any(|id| lower.windows(id.len()).any(|w| w == id.as_bytes()))
+        };
+        has(self.path.as_bytes())
+            || self.query.as_deref().is_some_and(|q| has(q.as_bytes()))
+            || has(&self.body)
+            || self.response_body.as_deref().is_some_and(has)
+    }
+
     pub fn to_json(&self) -> Value {
         let headers: Map<String, Value> = self
             .headers
@@ -408,6 +442,17 @@ mod tests {
             delivery: None,
             simulation: None,
         }
+    }
+
+    #[test]
+    fn entries_naming_an_id_are_removed_and_no_others() {
+        let j = Journal::new(10);
+        j.record(entry(&j, "GET", "/pos/v10/pointofsales/AAAA-1"));
+        j.record(entry(&j, "GET", "/pos/v10/payments/bbbb-2"));
+        j.record(entry(&j, "GET", "/pos/v10/stores"));
+        assert_eq!(j.remove_mentioning(&["aaaa-1".into(), "bbbb-2".into()]), 2);
+        assert_eq!(j.len(), 1);
+        assert_eq!(j.remove_mentioning(&[]), 0);
     }
 
     #[test]

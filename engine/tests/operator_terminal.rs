@@ -21,22 +21,35 @@ struct Till {
 impl Till {
     fn start(dir: &Path, args: &[&str]) -> Till {
         // A person at a terminal: support::engine already clears CI (unattended).
-        let mut cmd = support::engine(dir);
-        cmd.args(args)
-            .args(["--report-json", "report.json", "--jobs", "1"])
-            // The pty becomes stdin, stdout and stderr before the engine starts; a configured
-            // stdin would replace it.
-            .stdin(Stdio::inherit())
-            .env("TERM", "xterm");
+        let mut engine = support::engine(dir);
+        engine
+            .args(args)
+            .args(["--report-json", "report.json", "--jobs", "1"]);
+        // ptyprocess starts the pty without echo; a person's terminal echoes. Echo is turned on
+        // inside the pty by `stty` before the engine starts (turning it on from here after the
+        // spawn raced the engine's first prompt on a loaded machine: the engine then saved and
+        // restored the echo-less mode), so the test sees whether the engine gives the terminal
+        // back as it found it.
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg("-c")
+            .arg("stty echo && exec \"$0\" \"$@\"")
+            .arg(engine.get_program())
+            .args(engine.get_args());
+        if let Some(cwd) = engine.get_current_dir() {
+            cmd.current_dir(cwd);
+        }
+        for (key, value) in engine.get_envs() {
+            match value {
+                Some(v) => cmd.env(key, v),
+                None => cmd.env_remove(key),
+            };
+        }
+        // The pty becomes stdin, stdout and stderr before the engine starts; a configured
+        // stdin would replace it.
+        cmd.stdin(Stdio::inherit()).env("TERM", "xterm");
         let mut session = Session::spawn(cmd).expect("spawn the engine in a pty");
         // A liveness bound for every wait below, not a timing assertion.
         session.set_expect_timeout(Some(Duration::from_secs(90)));
-        // ptyprocess starts the pty without echo; a person's terminal echoes. Turning it on
-        // lets the test see that the engine gives the terminal back as it found it.
-        session
-            .get_process_mut()
-            .set_echo(true, Some(Duration::from_secs(5)))
-            .expect("turn echo on");
         Till {
             session,
             screen: String::new(),

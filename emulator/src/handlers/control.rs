@@ -61,7 +61,8 @@ pub async fn handle(
     let path = path.trim_end_matches('/');
     match (path, method) {
         ("/_emulator/journal", &Method::GET) => journal(app, query).await,
-        ("/_emulator/journal", _) => method_not_allowed("GET"),
+        ("/_emulator/journal", &Method::DELETE) => release(app, query).await,
+        ("/_emulator/journal", _) => method_not_allowed("GET, DELETE"),
         ("/_emulator/faults", &Method::GET) => {
             Reply::ok_json(&json!({ "faults": app.faults.list() }))
         }
@@ -130,7 +131,7 @@ pub async fn handle(
         }
         _ => Reply::json(
             StatusCode::NOT_FOUND,
-            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST tokens/expire", "POST reset", "GET seed", "GET|DELETE callbacks", "PUT|GET|DELETE callbacks/{alias}", "POST payments/{id}/end", "POST refunds/{id}/end", "GET|PUT|DELETE poll-delays", "PUT|DELETE pointofsales/{id}/poll-delays", "PUT|DELETE payments/{id}/poll-delays", "PUT|DELETE refunds/{id}/poll-delays"] }),
+            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "DELETE journal?posId=", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST tokens/expire", "POST reset", "GET seed", "GET|DELETE callbacks", "PUT|GET|DELETE callbacks/{alias}", "POST payments/{id}/end", "POST refunds/{id}/end", "GET|PUT|DELETE poll-delays", "PUT|DELETE pointofsales/{id}/poll-delays", "PUT|DELETE payments/{id}/poll-delays", "PUT|DELETE refunds/{id}/poll-delays"] }),
         ),
     }
 }
@@ -493,6 +494,28 @@ fn percent_decode(segment: &str) -> String {
 
 fn clock(app: &App, now: DateTime<Utc>) -> Reply {
     Reply::ok_json(&json!({ "now": rfc3339_ms(now), "offsetMs": app.clock.offset_ms() }))
+}
+
+/// `DELETE /_emulator/journal?posId=ID`: the end of a case (the engine calls it after the case's
+/// `finally`). Drops the journal entries that name the PoS, its payments, their refunds or its
+/// beacon, then, if the PoS is deleted, forgets it and what only it could reach
+/// ([`crate::state::Store::release_pos`]). Waits like a read first, so a request of the case
+/// still in flight is journaled, then dropped.
+async fn release(app: &App, query: Option<&str>) -> Reply {
+    let Some(pos) = param(query, "posId").and_then(|p| crate::validation::parse_guid(&p)) else {
+        return bad("posId must be a GUID");
+    };
+    let wait = std::time::Duration::from_millis(app.config.journal_read_wait_ms);
+    app.journal.settle(wait).await;
+    let mut store = app.lock(app.clock.now());
+    let mut ids = store.ids_of_pos(pos);
+    if ids.is_empty() {
+        ids.push(pos.to_string());
+    }
+    let removed = app.journal.remove_mentioning(&ids);
+    let released = store.release_pos(pos);
+    drop(store);
+    Reply::ok_json(&json!({ "removed": removed, "released": released }))
 }
 
 /// Header of a journal read that ended its wait with requests still in flight: how many.

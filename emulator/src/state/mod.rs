@@ -66,6 +66,16 @@ enum Deadline {
     Inactivity(Uuid),
 }
 
+impl Deadline {
+    fn id(&self) -> Uuid {
+        match self {
+            Deadline::PaymentExpiry(id)
+            | Deadline::RefundAutoCapture(id)
+            | Deadline::Inactivity(id) => *id,
+        }
+    }
+}
+
 /// The store. See the module docs for the locking rule.
 #[derive(Debug, Default)]
 pub struct Store {

@@ -92,6 +92,13 @@ pub struct PollDelays {
 }
 
 impl PollDelays {
+    /// Forgets the rules and counts of `ids` (a released PoS, its payments and refunds).
+    pub fn forget(&mut self, ids: &std::collections::HashSet<Uuid>) {
+        self.by_pos.retain(|(pos, _), _| !ids.contains(pos));
+        self.by_resource.retain(|id, _| !ids.contains(id));
+        self.served.retain(|(id, _), _| !ids.contains(id));
+    }
+
     fn rule(&mut self, delays: Vec<u64>) -> Rule {
         self.next_generation += 1;
         Rule {

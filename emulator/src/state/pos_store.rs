@@ -145,6 +145,66 @@ impl Store {
         Ok(())
     }
 
+    /// The ids (lower case) the requests about `pos` can name: the PoS, its payments, their
+    /// refunds, and its beacon unless another PoS in the store has the same beacon.
+    pub fn ids_of_pos(&self, pos: Uuid) -> Vec<String> {
+        let Some(p) = self.poses.get(&pos) else {
+            return Vec::new();
+        };
+        let mut ids = vec![pos.to_string()];
+        ids.extend(p.payments.iter().map(Uuid::to_string));
+        ids.extend(
+            self.refunds
+                .values()
+                .filter(|r| p.payments.contains(&r.payment_id))
+                .map(|r| r.id.to_string()),
+        );
+        let beacon = p.beacon_id.to_ascii_lowercase();
+        let shared = self
+            .poses
+            .values()
+            .any(|o| o.id != pos && o.beacon_id.eq_ignore_ascii_case(&beacon));
+        if !beacon.is_empty() && !shared {
+            ids.push(beacon);
+        }
+        ids
+    }
+
+    /// Forgets a deleted PoS and everything only it could reach: its payments, their refunds,
+    /// the idempotency records that created them, their order ids, deadlines and poll-delay
+    /// rules. For the end of a case (`DELETE /_emulator/journal?posId=`), when no one holds
+    /// these ids any more. A PoS not deleted is kept (false): its case may not be over.
+    pub fn release_pos(&mut self, pos: Uuid) -> bool {
+        if !self.poses.get(&pos).is_some_and(|p| p.deleted) {
+            return false;
+        }
+        let needles = self.ids_of_pos(pos);
+        let Some(p) = self.poses.remove(&pos) else {
+            return false;
+        };
+        let mut ids: std::collections::HashSet<Uuid> = p.payments.iter().copied().collect();
+        ids.insert(pos);
+        let refunds: Vec<Uuid> = self
+            .refunds
+            .values()
+            .filter(|r| ids.contains(&r.payment_id))
+            .map(|r| r.id)
+            .collect();
+        for r in refunds {
+            self.refunds.remove(&r);
+            ids.insert(r);
+        }
+        for id in &p.payments {
+            self.payments.remove(id);
+        }
+        self.orders.retain(|_, id| !ids.contains(id));
+        self.deadlines
+            .retain(|std::cmp::Reverse((_, d))| !ids.contains(&d.id()));
+        self.idempotency.forget_mentioning(&needles);
+        self.poll_delays.forget(&ids);
+        true
+    }
+
     /// The PoS a request is about: the PoS itself, a payment's, a refund's payment's. Deleted
     /// PoSes count (their payments live on); `None` for unknown ids.
     pub fn pos_of(&self, named: Named<'_>) -> Option<Uuid> {

@@ -231,3 +231,37 @@ fn refund_limits() {
         Some(ErrorCode::PaymentTooOld)
     );
 }
+
+#[test]
+fn a_deleted_pos_is_released_with_what_only_it_reached() {
+    let (mut s, seed, config, me) = setup();
+    let now = Utc::now();
+    let pos = s
+        .create_pos(&seed, &me, new_pos("a", CERT_STORE_ID, None))
+        .unwrap();
+    let other = s
+        .create_pos(&seed, &me, new_pos("b", CERT_STORE_ID, None))
+        .unwrap();
+    let p1 = s
+        .initiate(&seed, &config, &me, pos, "o1".into(), details(), now)
+        .unwrap();
+    let p2 = s
+        .initiate(&seed, &config, &me, other, "o2".into(), details(), now)
+        .unwrap();
+    let ids = s.ids_of_pos(pos);
+    assert!(ids.contains(&pos.to_string()) && ids.contains(&p1.to_string()));
+    assert!(!ids.contains(&p2.to_string()));
+    // Not deleted: its case may not be over.
+    assert!(!s.release_pos(pos));
+    assert!(s.payments.contains_key(&p1));
+    s.delete_pos(&me, &pos.to_string(), now).unwrap();
+    assert!(s.release_pos(pos));
+    assert!(!s.poses.contains_key(&pos) && !s.payments.contains_key(&p1));
+    assert!(s.poses.contains_key(&other) && s.payments.contains_key(&p2));
+    // Gone is gone: a delete or a read of it is 404, as for a PoS deleted and remembered.
+    assert!(matches!(
+        s.delete_pos(&me, &pos.to_string(), now),
+        Err(ApiError::NotFound)
+    ));
+    assert!(!s.release_pos(pos));
+}

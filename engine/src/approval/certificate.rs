@@ -2,7 +2,7 @@
 //! machines (`schemas/certificate.schema.json`), Markdown for people; both say the same.
 
 use super::digest::FileDigest;
-use crate::run::result::{CaseReport, Status, StepReport};
+use crate::run::result::{CaseReport, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -121,6 +121,7 @@ pub struct SkippedStep {
 pub fn features_of(cases: &[CaseReport], names: &BTreeMap<String, String>) -> Vec<CertFeature> {
     let mut out: Vec<CertFeature> = Vec::new();
     for c in cases {
+        let steps = c.step_summary();
         let case = CertCase {
             id: c.id.clone(),
             case_number: c.case_number,
@@ -128,8 +129,17 @@ pub fn features_of(cases: &[CaseReport], names: &BTreeMap<String, String>) -> Ve
             file: c.file.clone(),
             verdict: status_word(c.status).to_string(),
             skip_reason: c.skip_reason.clone(),
-            steps_passed: count_passed(&c.steps),
-            steps_skipped: skipped_steps(&c.steps),
+            steps_passed: steps.passed,
+            steps_skipped: steps
+                .skipped
+                .iter()
+                .map(|(step, file, line, reason)| SkippedStep {
+                    step: step.clone(),
+                    file: file.clone(),
+                    line: *line,
+                    reason: reason.clone(),
+                })
+                .collect(),
             warnings: c
                 .warnings
                 .iter()
@@ -155,29 +165,6 @@ pub fn features_of(cases: &[CaseReport], names: &BTreeMap<String, String>) -> Ve
         }
     }
     out.sort_by_key(|f| crate::scenario::convert::feature_rank(&f.id));
-    out
-}
-
-fn count_passed(steps: &[StepReport]) -> usize {
-    steps
-        .iter()
-        .map(|s| usize::from(s.status == Status::Passed) + count_passed(&s.children))
-        .sum()
-}
-
-fn skipped_steps(steps: &[StepReport]) -> Vec<SkippedStep> {
-    let mut out = Vec::new();
-    for s in steps {
-        if s.status == Status::Skipped {
-            out.push(SkippedStep {
-                step: s.name.clone(),
-                file: s.file.clone(),
-                line: s.line,
-                reason: s.skip_reason.clone().unwrap_or_default(),
-            });
-        }
-        out.extend(skipped_steps(&s.children));
-    }
     out
 }
 

@@ -109,7 +109,7 @@ fn collect_fragments(step: &Step, out: &mut Vec<PathBuf>) {
     match &step.action {
         Action::Use(u) => {
             out.push(u.fragment.clone());
-            for s in &u.steps {
+            for s in u.steps.iter() {
                 collect_fragments(s, out);
             }
         }

@@ -143,11 +143,13 @@ impl FailureReport {
             engine_version: report.engine_version.clone(),
             written_at,
             summary: report.summary.clone(),
-            failed_cases: report
-                .cases
-                .iter()
-                .filter(|c| c.status != Status::Passed)
-                .map(failed_case)
+            // A run's cases are summaries: the failed ones are read back whole (their steps).
+            failed_cases: (0..report.cases.len())
+                .filter(|&i| report.cases[i].status != Status::Passed)
+                .map(|i| match report.full_case(i) {
+                    Ok(c) => failed_case(&c),
+                    Err(_) => failed_case(&report.cases[i]),
+                })
                 .collect(),
             passed_cases: report
                 .cases

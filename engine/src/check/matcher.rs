@@ -263,8 +263,13 @@ mod tests {
                 _: &std::path::Path,
                 _: &str,
                 _: Pos,
-            ) -> Result<(std::path::PathBuf, Vec<crate::scenario::Step>), crate::scenario::LoadError>
-            {
+            ) -> Result<
+                (
+                    std::path::PathBuf,
+                    std::sync::Arc<Vec<crate::scenario::Step>>,
+                ),
+                crate::scenario::LoadError,
+            > {
                 unreachable!()
             }
         }

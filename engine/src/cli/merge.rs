@@ -619,6 +619,7 @@ fn combine(shards: &[Shard]) -> RunReport {
         load_errors,
         hostname: hosts.join(", "),
         shard: None,
+        store: None,
     }
 }
 

@@ -8,7 +8,7 @@ use super::target_setup::prepare;
 use crate::http::HttpClient;
 use crate::redact::Redactor;
 use crate::report::console::Console;
-use crate::report::{html, json, junit, write_file};
+use crate::report::{html, json, junit, write_file_with};
 use crate::run::operator::answers::Answers;
 use crate::run::operator::OperatorConfig;
 use crate::run::result::{LoadErrorReport, RunReport, TargetInfo, REPORT_SCHEMA_VERSION};
@@ -191,7 +191,7 @@ pub async fn run(args: RunArgs) -> i32 {
             format!("{customer_mode:?}").to_lowercase()
         ));
     }
-    let case_reports = run_cases(ctx.clone(), cases).await;
+    let (case_reports, spool) = run_cases(ctx.clone(), cases).await;
     console.finish();
     let interrupted = cancel.is_cancelled();
 
@@ -232,6 +232,7 @@ pub async fn run(args: RunArgs) -> i32 {
                     .and_then(|c| c.identity.callback_url.as_ref().map(|a| a.value.clone())),
             },
         }),
+        store: spool.map(|s| s as Arc<dyn crate::run::result::CaseStore>),
     };
 
     if args.dry_run {
@@ -347,16 +348,18 @@ fn write_reports(
         .or_else(|| args.report_dir.as_ref().map(|d| d.join("report.html")));
     let mut written = Vec::new();
     let mut failed = false;
-    let renderers: [(Option<std::path::PathBuf>, &dyn Fn() -> String); 3] = [
-        (json_path, &|| json::render(report, redactor)),
-        (junit_path, &|| {
-            junit::render(report, args.junit_granularity, redactor)
+    type Writer<'a> = &'a dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>;
+    // Streamed: a run's cases are read back from its spool one at a time.
+    let writers: [(Option<std::path::PathBuf>, Writer); 3] = [
+        (json_path, &|w| json::write(report, redactor, w)),
+        (junit_path, &|w| {
+            junit::write(report, args.junit_granularity, redactor, w)
         }),
-        (html_path, &|| html::render(report, redactor)),
+        (html_path, &|w| html::write(report, redactor, w)),
     ];
-    for (path, render) in renderers {
+    for (path, write) in writers {
         let Some(path) = path else { continue };
-        match write_file(&path, &render()) {
+        match write_file_with(&path, write) {
             Ok(()) => written.push(path),
             Err(e) => {
                 eprintln!("error: cannot write {}: {e}", path.display());

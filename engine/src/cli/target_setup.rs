@@ -130,6 +130,7 @@ pub async fn prepare(
             target.kind = TargetKind::Emulator;
             target.name = "emulator".into();
             target.control_url = Some(format!("{}/_emulator", emulator.base_url()));
+            target.release_cases = true;
             target.credentials = Some(Credentials {
                 client_id: config.client_id,
                 client_secret: config.client_secret,

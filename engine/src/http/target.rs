@@ -38,6 +38,9 @@ pub struct Target {
     pub user_simulation_url: String,
     /// The emulator's control API, when the target is our emulator.
     pub control_url: Option<String>,
+    /// The emulator is the run's own (embedded): each case's journal entries and PoS state are
+    /// released when the case ends (`DELETE /_emulator/journal?posId=`), so memory stays flat.
+    pub release_cases: bool,
     pub credentials: Option<Credentials>,
     /// Credentials of the user-simulation API (`x-ibm-client-id` / `x-ibm-client-secret`).
     pub simulation_credentials: Option<Credentials>,
@@ -65,6 +68,7 @@ impl Target {
             token_url: format!("{host}{TOKEN_PATH}"),
             user_simulation_url: format!("{host}{USER_SIMULATION_PATH}"),
             control_url: None,
+            release_cases: false,
             credentials: None,
             simulation_credentials: None,
             merchant_vat: merchant_vat.into(),

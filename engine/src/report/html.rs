@@ -38,6 +38,23 @@ const MAX_BODY: usize = 20_000;
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 pub fn render(report: &RunReport, redactor: &Redactor) -> String {
+    let mut out = Vec::new();
+    if let Err(e) = write(report, redactor, &mut out) {
+        return format!(
+            "<!-- could not write the report: {} -->",
+            escape(&e.to_string())
+        );
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the page a case at a time (a run's cases are read back from its spool one by one),
+/// each part redacted as it is written: the run and its summary, each case, the footer.
+pub fn write(
+    report: &RunReport,
+    redactor: &Redactor,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let m = Markup { redactor };
     let anchors = case_anchors(&report.cases);
     let order = case_order(&report.cases);
@@ -62,9 +79,13 @@ pub fn render(report: &RunReport, redactor: &Redactor) -> String {
     summary(&mut out, report, &order, &anchors, &m);
     load_errors(&mut out, report, &m);
     out.push_str("<section class=\"cases\" id=\"cases\">\n<h2>Cases</h2>\n");
+    w.write_all(redactor.redact(&out).as_bytes())?;
     for &i in &order {
-        case_article(&mut out, &report.cases[i], &anchors[i], &m);
+        out.clear();
+        case_article(&mut out, &*report.full_case(i)?, &anchors[i], &m);
+        w.write_all(redactor.redact(&out).as_bytes())?;
     }
+    out.clear();
     out.push_str("</section>\n");
     let _ = write!(
         out,
@@ -73,7 +94,7 @@ pub fn render(report: &RunReport, redactor: &Redactor) -> String {
         m.text(&report.finished_at),
         m.text(&report.hostname)
     );
-    redactor.redact(&out)
+    w.write_all(redactor.redact(&out).as_bytes())
 }
 
 fn verdict(report: &RunReport) -> &'static str {
@@ -705,6 +726,16 @@ fn attempt_details(out: &mut String, a: &Attempt, an: &CaseAnalysis, m: &Markup)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spooled_run_writes_the_same_page() {
+        use crate::run::result::{sample_report, spooled};
+        let redactor = Redactor::new();
+        redactor.add("s3cr3t");
+        let page = render(&sample_report(), &redactor);
+        assert_eq!(render(&spooled(sample_report()), &redactor), page);
+        assert!(page.contains("data-case-id=\"s/p/01\"") && !page.contains("s3cr3t"));
+    }
 
     #[test]
     fn the_explanation_of_a_journal_judgement_is_picked_out() {

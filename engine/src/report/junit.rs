@@ -210,6 +210,61 @@ fn step_testcases(case: &CaseReport) -> Vec<TestCase> {
 }
 
 pub fn render(report: &RunReport, granularity: Granularity, redactor: &Redactor) -> String {
+    let mut out = Vec::new();
+    if let Err(e) = write(report, granularity, redactor, &mut out) {
+        return format!("<!-- could not write JUnit: {e} -->");
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// What a case adds to its suite's counts: one `<testcase>` per case or per top-level step.
+fn count(suite: &mut TestSuite, status: Status) {
+    suite.tests += 1;
+    match status {
+        Status::Passed => {}
+        Status::Failed => suite.failures += 1,
+        Status::Error => suite.errors += 1,
+        Status::Skipped => suite.skipped += 1,
+    }
+}
+
+/// The `<testcase>` elements of one case, as they appear inside a `<testsuite>` of the report:
+/// serialized in a report of their own and cut out of it (the same writer, the same depth).
+fn testcases_xml(case: &CaseReport, granularity: Granularity) -> String {
+    let mut suite = TestSuite::new("poscert");
+    match granularity {
+        Granularity::Case => {
+            suite.add_test_case(case_testcase(case));
+        }
+        Granularity::Step => {
+            suite.add_test_cases(step_testcases(case));
+        }
+    }
+    if suite.test_cases.is_empty() {
+        return String::new();
+    }
+    let mut one = Report::new("poscert");
+    one.add_test_suite(suite);
+    let xml = one.to_string().unwrap_or_default();
+    match (
+        xml.find("\n        <testcase"),
+        xml.rfind("\n    </testsuite>"),
+    ) {
+        (Some(from), Some(to)) if from < to => xml[from..to].to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Writes the JUnit XML a case at a time (a run's cases are read back from its spool one by
+/// one): the report's frame is serialized with a placeholder `<testcase>` per suite, and each
+/// placeholder replaced by the suite's cases, so the bytes are those of the whole report
+/// serialized at once. Redacted chunk by chunk, at case boundaries.
+pub fn write(
+    report: &RunReport,
+    granularity: Granularity,
+    redactor: &Redactor,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut out = Report::new("poscert");
     if let Some(t) = timestamp(&report.started_at) {
         out.set_timestamp(t);
@@ -218,8 +273,10 @@ pub fn render(report: &RunReport, granularity: Granularity, redactor: &Redactor)
     let mut features: Vec<&str> = report.cases.iter().map(|c| c.feature.as_str()).collect();
     features.sort();
     features.dedup();
-    for feature in features {
-        let mut suite = TestSuite::new(feature);
+    let marker = format!("poscert-placeholder-{}-", uuid::Uuid::new_v4());
+    let mut placeholders = Vec::new();
+    for (k, feature) in features.iter().enumerate() {
+        let mut suite = TestSuite::new(*feature);
         if let Some(t) = timestamp(&report.started_at) {
             suite.set_timestamp(t);
         }
@@ -230,20 +287,27 @@ pub fn render(report: &RunReport, granularity: Granularity, redactor: &Redactor)
         let cases: Vec<&CaseReport> = report
             .cases
             .iter()
-            .filter(|c| c.feature == feature)
+            .filter(|c| c.feature == *feature)
             .collect();
         suite.set_time(Duration::from_secs_f64(
             cases.iter().map(|c| c.duration_ms).sum::<f64>() / 1000.0,
         ));
         for case in cases {
             match granularity {
-                Granularity::Case => {
-                    suite.add_test_case(case_testcase(case));
-                }
+                Granularity::Case => count(&mut suite, case.status),
                 Granularity::Step => {
-                    suite.add_test_cases(step_testcases(case));
+                    for &status in &case.step_summary().top {
+                        count(&mut suite, status);
+                    }
                 }
             }
+        }
+        if suite.tests > 0 {
+            let name = format!("{marker}{k}");
+            suite
+                .test_cases
+                .push(TestCase::new(name.clone(), TestCaseStatus::success()));
+            placeholders.push((name, *feature));
         }
         out.add_test_suite(suite);
     }
@@ -269,15 +333,124 @@ pub fn render(report: &RunReport, granularity: Granularity, redactor: &Redactor)
         }
         out.add_test_suite(suite);
     }
-    let xml = out
-        .to_string()
-        .unwrap_or_else(|e| format!("<!-- could not write JUnit: {e} -->"));
-    redactor.redact(&xml)
+    let xml = out.to_string().map_err(std::io::Error::other)?;
+    let mut rest = xml.as_str();
+    for (name, feature) in placeholders {
+        // The placeholder's whole line: `\n        <testcase name="…"/>`.
+        let at = rest
+            .find(&format!("\"{name}\""))
+            .ok_or_else(|| std::io::Error::other("JUnit placeholder lost"))?;
+        let from = rest[..at].rfind('\n').unwrap_or(0);
+        let to = at
+            + rest[at..]
+                .find("/>")
+                .ok_or_else(|| std::io::Error::other("JUnit placeholder lost"))?
+            + 2;
+        w.write_all(redactor.redact(&rest[..from]).as_bytes())?;
+        for i in (0..report.cases.len()).filter(|&i| report.cases[i].feature == feature) {
+            let case = report.full_case(i)?;
+            w.write_all(
+                redactor
+                    .redact(&testcases_xml(&case, granularity))
+                    .as_bytes(),
+            )?;
+        }
+        rest = &rest[to..];
+    }
+    w.write_all(redactor.redact(rest).as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::result::{sample_report, spooled};
+
+    /// The writer this one replaced: the whole report built, then serialized.
+    fn whole(report: &RunReport, granularity: Granularity, redactor: &Redactor) -> String {
+        let mut out = Report::new("poscert");
+        if let Some(t) = timestamp(&report.started_at) {
+            out.set_timestamp(t);
+        }
+        out.set_time(Duration::from_secs_f64(report.duration_ms / 1000.0));
+        let mut features: Vec<&str> = report.cases.iter().map(|c| c.feature.as_str()).collect();
+        features.sort();
+        features.dedup();
+        for feature in features {
+            let mut suite = TestSuite::new(feature);
+            if let Some(t) = timestamp(&report.started_at) {
+                suite.set_timestamp(t);
+            }
+            suite
+                .extra
+                .insert("hostname".into(), report.hostname.clone().into());
+            suite.add_properties(run_properties(report));
+            let cases: Vec<&CaseReport> = report
+                .cases
+                .iter()
+                .filter(|c| c.feature == feature)
+                .collect();
+            suite.set_time(Duration::from_secs_f64(
+                cases.iter().map(|c| c.duration_ms).sum::<f64>() / 1000.0,
+            ));
+            for case in cases {
+                match granularity {
+                    Granularity::Case => {
+                        suite.add_test_case(case_testcase(case));
+                    }
+                    Granularity::Step => {
+                        suite.add_test_cases(step_testcases(case));
+                    }
+                }
+            }
+            out.add_test_suite(suite);
+        }
+        if !report.load_errors.is_empty() {
+            let mut suite = TestSuite::new("invalid-input");
+            // Azure takes the run's start from every suite's timestamp, this one included.
+            if let Some(t) = timestamp(&report.started_at) {
+                suite.set_timestamp(t);
+            }
+            suite
+                .extra
+                .insert("hostname".into(), report.hostname.clone().into());
+            suite.add_properties(run_properties(report));
+            for e in &report.load_errors {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                status.set_message(format!("{}:{}:{}: {}", e.file, e.line, e.column, e.message));
+                status.set_type("configuration");
+                let mut tc = TestCase::new("load", status);
+                tc.set_classname(classname(&e.file));
+                tc.extra.insert("file".into(), e.file.clone().into());
+                tc.extra.insert("line".into(), e.line.to_string().into());
+                suite.add_test_case(tc);
+            }
+            out.add_test_suite(suite);
+        }
+        let xml = out
+            .to_string()
+            .unwrap_or_else(|e| format!("<!-- could not write JUnit: {e} -->"));
+        redactor.redact(&xml)
+    }
+
+    #[test]
+    fn the_streamed_junit_is_the_report_serialized_at_once() {
+        let redactor = Redactor::new();
+        redactor.add("s3cr3t");
+        for granularity in [Granularity::Case, Granularity::Step] {
+            let expected = whole(&sample_report(), granularity, &redactor);
+            assert_eq!(render(&sample_report(), granularity, &redactor), expected);
+            assert_eq!(
+                render(&spooled(sample_report()), granularity, &redactor),
+                expected
+            );
+            let mut empty = sample_report();
+            empty.cases.clear();
+            assert_eq!(
+                render(&empty, granularity, &redactor),
+                whole(&empty, granularity, &redactor)
+            );
+        }
+    }
 
     #[test]
     fn classnames_are_dotted_and_never_empty() {

@@ -67,6 +67,7 @@ pub async fn run_case(ctx: &RunContext, case: &Case) -> CaseReport {
         }
     }
     steps.extend(cleanup);
+    release_pos(ctx, &scope).await;
     if let Some(adapter) = scope.adapter.take() {
         let stderr = adapter.shutdown().await;
         // The harness's log is the integrator's best clue to any failure of the case, not
@@ -103,6 +104,28 @@ pub async fn run_case(ctx: &RunContext, case: &Case) -> CaseReport {
         report.status = Status::Skipped; // nothing was sent, so nothing was judged
     }
     report
+}
+
+/// The case is over: the embedded emulator drops its journal entries and, once the PoS is
+/// deleted, the PoS's state (`DELETE /_emulator/journal?posId=`), so a long run's memory stays
+/// flat. Housekeeping, never judged: a failure here changes nothing.
+async fn release_pos(ctx: &RunContext, scope: &Scope) {
+    let target = &ctx.http.target;
+    let (true, Some(control), Some(pos)) = (
+        target.release_cases && !ctx.options.dry_run,
+        &target.control_url,
+        scope.get("posId").and_then(Value::as_str),
+    ) else {
+        return;
+    };
+    let _ = ctx
+        .http
+        .inner
+        .delete(format!("{control}/journal"))
+        .query(&[("posId", pos)])
+        .timeout(std::time::Duration::from_secs(10))
+        .send()
+        .await;
 }
 
 fn finish(
@@ -154,6 +177,7 @@ pub(super) fn case_report(case: &Case, status: Status) -> CaseReport {
         steps: Vec::new(),
         warnings: Vec::new(),
         skip_reason: None,
+        summary: None,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod operator;
 mod request;
 pub mod result;
 mod scope;
+pub mod spool;
 pub mod step;
 
 pub use case::run_case;
@@ -116,11 +117,22 @@ impl RunContext {
 /// Runs `cases` with at most `jobs` at a time; reports come back in the cases' order, one per
 /// case: a case never started because of Ctrl-C is reported skipped, and a case whose task
 /// panicked (an engine bug) is reported as an error, so neither can vanish from a green run.
-pub async fn run_cases(ctx: Arc<RunContext>, cases: Vec<Case>) -> Vec<CaseReport> {
+///
+/// Except in a dry run, each finished case is spooled ([`spool::Spool`]) and comes back as a
+/// summary, its full report in the returned store: memory stays flat however many cases run.
+pub async fn run_cases(
+    ctx: Arc<RunContext>,
+    cases: Vec<Case>,
+) -> (Vec<CaseReport>, Option<Arc<spool::Spool>>) {
+    let spool = if ctx.options.dry_run {
+        None
+    } else {
+        spool::Spool::new().ok().map(Arc::new)
+    };
     let permits = Arc::new(Semaphore::new(ctx.options.jobs.max(1)));
     let mut handles = Vec::with_capacity(cases.len());
     let mut not_started = Vec::new();
-    for case in cases {
+    for (index, case) in cases.into_iter().enumerate() {
         // The permit is taken here, before the case's task exists, so cases start in the order
         // they were selected (onboarding first; `--jobs 1` runs them exactly in that order).
         let permit = tokio::select! {
@@ -132,6 +144,7 @@ pub async fn run_cases(ctx: Arc<RunContext>, cases: Vec<Case>) -> Vec<CaseReport
             continue;
         };
         let ctx = ctx.clone();
+        let spool = spool.clone();
         // Prepared now: if the case's task panics, the case itself is gone with it.
         let crashed = case::case_report(&case, Status::Error);
         handles.push((
@@ -141,7 +154,10 @@ pub async fn run_cases(ctx: Arc<RunContext>, cases: Vec<Case>) -> Vec<CaseReport
                 ctx.progress.case_started(&case);
                 let report = run_case(&ctx, &case).await;
                 ctx.progress.case_finished(&report);
-                report
+                match &spool {
+                    Some(spool) => spool.put(index, report),
+                    None => report,
+                }
             }),
         ));
     }
@@ -169,7 +185,7 @@ pub async fn run_cases(ctx: Arc<RunContext>, cases: Vec<Case>) -> Vec<CaseReport
             Some("not started: the run was interrupted (Ctrl-C)"),
         ));
     }
-    reports
+    (reports, spool)
 }
 
 /// A report for a case that produced none of its own.

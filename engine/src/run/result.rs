@@ -31,6 +31,57 @@ pub struct RunReport {
     /// `approval` at the top level, for `poscert-engine merge`.
     #[serde(flatten)]
     pub shard: Option<ShardRecord>,
+    /// Where the cases' full reports are when `cases` holds only their summaries (a run spools
+    /// each case to a file as it finishes, so memory stays flat however many cases run). `None`:
+    /// `cases` are complete (a merge, a dry run, a test).
+    #[serde(skip)]
+    pub store: Option<std::sync::Arc<dyn CaseStore>>,
+}
+
+/// Full case reports kept out of memory: [`RunReport::cases`] then holds summaries (no steps;
+/// [`CaseReport::summary`] says what the certificate needs from them).
+pub trait CaseStore: Send + Sync + std::fmt::Debug {
+    /// The full report of the case at `index` in [`RunReport::cases`].
+    fn load(&self, index: usize) -> std::io::Result<CaseReport>;
+}
+
+/// What is kept of a finished case's steps when the case itself is spooled: what the
+/// certificate and the JUnit counts read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepSummary {
+    /// Steps passed, those inside fragments and `automate` included.
+    pub passed: usize,
+    /// Every skipped step (inside fragments too), in the order they ran: name, file, line, reason.
+    pub skipped: Vec<(String, String, u32, String)>,
+    /// The status of each top-level step (a JUnit `<testcase>` each with `--junit-granularity step`).
+    pub top: Vec<Status>,
+}
+
+impl StepSummary {
+    pub fn of(steps: &[StepReport]) -> StepSummary {
+        fn walk(steps: &[StepReport], out: &mut StepSummary) {
+            for s in steps {
+                if s.status == Status::Passed {
+                    out.passed += 1;
+                }
+                if s.status == Status::Skipped {
+                    out.skipped.push((
+                        s.name.clone(),
+                        s.file.clone(),
+                        s.line,
+                        s.skip_reason.clone().unwrap_or_default(),
+                    ));
+                }
+                walk(&s.children, out);
+            }
+        }
+        let mut out = StepSummary {
+            top: steps.iter().map(|s| s.status).collect(),
+            ..StepSummary::default()
+        };
+        walk(steps, &mut out);
+        out
+    }
 }
 
 /// What a shard of a partitioned run (`--partition`) records beyond its cases, so `merge` can
@@ -219,6 +270,26 @@ pub struct CaseReport {
     /// Why a case that never ran is skipped (e.g. Ctrl-C before it started).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
+    /// Set on a summary whose full report is in [`RunReport::store`] (its `steps` are empty).
+    #[serde(skip)]
+    pub summary: Option<Box<StepSummary>>,
+}
+
+impl CaseReport {
+    /// This case as a summary: the steps dropped, what is needed of them kept.
+    pub fn summarized(mut self) -> CaseReport {
+        let steps = std::mem::take(&mut self.steps);
+        self.summary = Some(Box::new(StepSummary::of(&steps)));
+        self
+    }
+
+    /// What the steps add up to, from the summary or from the steps themselves.
+    pub fn step_summary(&self) -> std::borrow::Cow<'_, StepSummary> {
+        match &self.summary {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(StepSummary::of(&self.steps)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -445,7 +516,116 @@ impl RunReport {
         s
     }
 
+    /// The full report of case `index`: from [`RunReport::store`] when the cases are summaries,
+    /// else the case itself.
+    pub fn full_case(&self, index: usize) -> std::io::Result<std::borrow::Cow<'_, CaseReport>> {
+        match &self.store {
+            Some(store) if self.cases[index].summary.is_some() => {
+                store.load(index).map(std::borrow::Cow::Owned)
+            }
+            _ => Ok(std::borrow::Cow::Borrowed(&self.cases[index])),
+        }
+    }
+
     pub fn all_passed(&self) -> bool {
         self.summary.failed == 0 && self.summary.errored == 0 && !self.interrupted
     }
+}
+
+/// A report with what every sink reads (two features, steps nested, attempts, a failure, a
+/// warning, a skipped case, an operator step), for the sinks' streaming tests.
+#[cfg(test)]
+pub fn sample_report() -> RunReport {
+    let step = |name: &str, status: &str, children: serde_json::Value| {
+        serde_json::json!({
+            "name": name, "kind": "request", "phase": "steps", "file": "s/p/01.yaml",
+            "line": 7, "column": 5, "status": status, "failure": null, "durationMs": 12.5,
+            "attempts": [{
+                "number": 1, "kind": "send", "startedAt": "2026-01-01T00:00:00.000Z",
+                "durationMs": 3.25,
+                "request": {"method": "POST", "url": "http://x/pos/v10/payments",
+                            "headers": [["content-type", "application/json"]],
+                            "body": "{\"posId\": \"a<b>&\\\"c\\\"\", \"secret\": \"s3cr3t\"}"},
+                "response": {"status": 200, "headers": [], "body": "{\"paymentId\":\"p\"}"},
+                "error": null
+            }],
+            "captures": [{"name": "paymentId", "value": {"b": 1, "a": [1.5, "x"]}, "secret": false}],
+            "children": children
+        })
+    };
+    let failure = serde_json::json!({
+        "category": "assertion", "message": "status is <Initiated> & not \"Reserved\"",
+        "expected": "Reserved", "actual": "Initiated", "file": "s/p/01.yaml", "line": 9,
+        "column": 3, "step": "poll", "evidence": ["one", "two"]
+    });
+    let warning = serde_json::json!({
+        "message": "polled too fast", "because": "inferred", "step": "poll",
+        "file": "s/p/01.yaml", "line": 9, "column": 3
+    });
+    let mut failed_step = step("poll", "failed", serde_json::json!([]));
+    failed_step["failure"] = failure.clone();
+    failed_step["warning"] = warning.clone();
+    let skipped = serde_json::json!({
+        "name": "optional", "kind": "wait", "phase": "finally", "file": "s/p/01.yaml",
+        "line": 20, "column": 5, "status": "skipped", "skipReason": "not against the sandbox",
+        "failure": null, "durationMs": 0.0,
+        "operator": {"role": "cashier", "action": "scan", "actor": "reference", "outcome": "done",
+                     "values": {"z": 1, "a": "b"}, "waitMs": 10.0, "message": null, "prompt": "Scan"}
+    });
+    let case = |id: &str, feature: &str, n: u32, status: &str, steps: serde_json::Value| {
+        serde_json::json!({
+            "id": id, "name": format!("Case {id}"), "feature": feature, "caseNumber": n,
+            "file": format!("{id}.yaml"), "tags": ["certification"], "status": status,
+            "failure": null, "startedAt": "2026-01-01T00:00:00.123Z", "durationMs": 40.125,
+            "steps": steps
+        })
+    };
+    let mut failing = case(
+        "s/p/01",
+        "payments",
+        1,
+        "failed",
+        serde_json::json!([
+            step(
+                "start",
+                "passed",
+                serde_json::json!([step("inner", "passed", serde_json::json!([]))])
+            ),
+            failed_step,
+            skipped
+        ]),
+    );
+    failing["failure"] = failure;
+    failing["warnings"] = serde_json::json!([warning]);
+    let mut never = case("s/o/02", "onboarding", 2, "skipped", serde_json::json!([]));
+    never["skipReason"] = serde_json::json!("not started: the run was interrupted (Ctrl-C)");
+    let report = serde_json::json!({
+        "schemaVersion": 1, "engineVersion": "0.1.0", "startedAt": "2026-01-01T00:00:00.000Z",
+        "finishedAt": "2026-01-01T00:00:01.000Z", "durationMs": 1000.5, "interrupted": false,
+        "target": {"kind": "emulator", "name": "emulator", "posBaseUrl": "http://x/pos/v10"},
+        "clientMode": "reference", "customerMode": "simulated",
+        "identity": {"systemName": "Till", "version": "1.0", "clientIdSandbox": "c", "clientIdProduction": null},
+        "summary": {"total": 4, "passed": 1, "failed": 1, "errored": 1, "skipped": 1},
+        "cases": [
+            case("s/o/01", "onboarding", 1, "passed", serde_json::json!([step("onboard", "passed", serde_json::json!([]))])),
+            failing,
+            never,
+        ],
+        "loadErrors": [{"file": "bad.yaml", "line": 1, "column": 2, "message": "no <name>"}],
+        "hostname": "host"
+    });
+    serde_json::from_value(report).expect("a valid sample report")
+}
+
+/// `report` with its cases spooled, as a run leaves it.
+#[cfg(test)]
+pub fn spooled(mut report: RunReport) -> RunReport {
+    let spool = crate::run::spool::Spool::new().expect("a temporary file");
+    report.cases = std::mem::take(&mut report.cases)
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| spool.put(i, c))
+        .collect();
+    report.store = Some(std::sync::Arc::new(spool));
+    report
 }

@@ -137,7 +137,9 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// A loaded fragment: its steps and what it declares.
-type Fragment = (Vec<Step>, Arc<FragmentInterface>);
+/// A fragment's steps are loaded once and shared by every `use:` of it (a run of thousands of
+/// cases holds one copy).
+type Fragment = (Arc<Vec<Step>>, Arc<FragmentInterface>);
 
 #[derive(Default)]
 struct Loader {
@@ -216,7 +218,7 @@ impl FragmentResolver for Loader {
         from_file: &Path,
         reference: &str,
         pos: Pos,
-    ) -> Result<(PathBuf, Vec<Step>), LoadError> {
+    ) -> Result<(PathBuf, Arc<Vec<Step>>), LoadError> {
         let Some(path) = resolve_fragment(from_file, reference) else {
             return Err(LoadError::new(
                 from_file,
@@ -242,7 +244,7 @@ impl FragmentResolver for Loader {
                 fragments: self,
             }
             .fragment(&node)?;
-            Ok((steps, Arc::new(interface)))
+            Ok((Arc::new(steps), Arc::new(interface)))
         });
         self.stack.pop();
         self.fragments.insert(path.clone(), result.clone());

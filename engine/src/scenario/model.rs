@@ -177,7 +177,8 @@ pub struct UseStep {
     pub fragment: PathBuf,
     /// Parameters, rendered in the caller's scope and set as variables before the fragment runs.
     pub with: Vec<(String, Node)>,
-    pub steps: Vec<Step>,
+    /// Shared with every other `use:` of the fragment.
+    pub steps: Arc<Vec<Step>>,
     /// What the fragment declares it takes and gives.
     pub interface: Arc<FragmentInterface>,
     /// Where `use:` is written: errors about the call point there.

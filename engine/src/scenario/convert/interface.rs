@@ -175,7 +175,7 @@ fn add_sets(step: &Step, known: &mut Known) {
         }
         Action::Use(u) => {
             known.extend(u.with.iter().map(|(k, _)| k.clone()));
-            for s in &u.steps {
+            for s in u.steps.iter() {
                 add_sets(s, known);
             }
         }

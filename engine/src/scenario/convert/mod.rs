@@ -144,7 +144,7 @@ pub trait FragmentResolver {
         from_file: &Path,
         reference: &str,
         pos: Pos,
-    ) -> Result<(std::path::PathBuf, Vec<Step>), LoadError>;
+    ) -> Result<(std::path::PathBuf, Arc<Vec<Step>>), LoadError>;
 
     /// The declared interface of a fragment `load_fragment` returned (by its path). The default,
     /// for resolvers that know none, is "declares nothing".
