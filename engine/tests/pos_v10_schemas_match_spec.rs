@@ -1,9 +1,8 @@
 //! Proves that the hand-written PoS v10 response schemas in `schemas/pos-v10/`
 //! cannot drift from the official spec (OpenAPI 3.0.1, PoS Integrator API 10.2.6).
 //!
-//! The spec is not part of this repository: CI keeps it at
-//! `../shared/reference/pos-v10-openapi.yaml` beside the repository root, and
-//! `POSCERT_SPEC=path` points at it from anywhere else. Where it is absent (a
+//! The spec is not part of this repository: `POSCERT_SPEC=path` names it (`.ci/run`
+//! sets it to the copy CI keeps beside the repository). Where it is not named (a
 //! fresh clone) the tests that need it print a `SKIPPED: ...` line to stderr and
 //! pass, so `cargo test --workspace` works with nothing beside the clone; with
 //! `CI=true` an absent spec fails instead, since CI must always run the check.
@@ -36,10 +35,8 @@ use std::sync::{Once, OnceLock};
 use jsonschema::Validator;
 use serde_json::{json, Map, Value};
 
-/// Names a spec file anywhere; wins over the default place.
+/// Names the spec file; nothing in the repository knows where a copy lives.
 const SPEC_ENV: &str = "POSCERT_SPEC";
-/// Where CI keeps the spec, relative to the repository root.
-const SPEC_BESIDE_REPO: &str = "../shared/reference/pos-v10-openapi.yaml";
 const SCHEMA_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/pos-v10");
 const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 const ID_PREFIX: &str = "https://poscert.dev/schemas/pos-v10/";
@@ -94,14 +91,12 @@ const FILE_IGNORED: &[&str] = &[
 // Loading
 // ---------------------------------------------------------------------------
 
-/// The spec file to read: `POSCERT_SPEC` when set, else the one beside the repository.
+/// The spec file to read: what `POSCERT_SPEC` names (an empty path, never a file, when unset).
 fn spec_path() -> PathBuf {
-    match std::env::var_os(SPEC_ENV) {
-        Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join(SPEC_BESIDE_REPO),
-    }
+    std::env::var_os(SPEC_ENV)
+        .filter(|path| !path.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_default()
 }
 
 /// CI sets `CI=true` (GitHub, GitLab); `.ci/run` documents it too.
@@ -127,10 +122,8 @@ fn spec_is_absent() -> bool {
     );
     assert!(
         !running_in_ci(),
-        "the drift check of schemas/pos-v10/ cannot run under CI=true: the official PoS v10 \
-         spec is absent ({SPEC_BESIDE_REPO} beside the repository, looked for {}). Put it \
-         there or set {SPEC_ENV}=path",
-        path.display()
+        "the drift check of schemas/pos-v10/ cannot run under CI=true: no official PoS v10 \
+         spec is named; set {SPEC_ENV}=path/to/pos-v10-openapi.yaml (.ci/run does)"
     );
     static REPORTED: Once = Once::new();
     REPORTED.call_once(|| {
@@ -139,7 +132,8 @@ fn spec_is_absent() -> bool {
         let _ = writeln!(
             std::io::stderr(),
             "SKIPPED: the drift check of schemas/pos-v10/ against the official PoS v10 spec, \
-             because {SPEC_BESIDE_REPO} is absent (set {SPEC_ENV}=path to run it)"
+             because {SPEC_ENV} names no spec file (set {SPEC_ENV}=path/to/pos-v10-openapi.yaml \
+             to run it; .ci/run does)"
         );
     });
     true
