@@ -12,6 +12,7 @@
 
 use super::args::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK};
 use super::partition::{Kind, Partition};
+use super::report_files::ReportFiles;
 use crate::approval::certificate::{CertIdentity, CertTarget};
 use crate::approval::digest::{FileDigest, Manifest};
 use crate::approval::session::{certificate_dir, ledger_path, lines_of};
@@ -19,7 +20,6 @@ use crate::approval::{approve, completeness, count_by_feature, rehearsal_reasons
 use crate::redact::Redactor;
 use crate::report::console::Console;
 use crate::report::junit::Granularity;
-use crate::report::{html, json, junit, write_file};
 use crate::run::result::{
     CaseReport, LoadErrorReport, RunReport, ShardRecord, Status, REPORT_SCHEMA_VERSION,
 };
@@ -86,7 +86,7 @@ pub fn merge(args: MergeArgs) -> i32 {
     if problems.is_empty() {
         problems = inconsistencies(&shards, config.as_ref());
     }
-    for out in output_paths(&args).iter().flatten() {
+    for out in output_files(&args).paths() {
         if let Some(input) = args.reports.iter().find(|i| same_file(i, out)) {
             problems.push(format!(
                 "{} is both an input and where the merged report would be written: write it elsewhere (--report-dir DIR or --report-json FILE)",
@@ -164,7 +164,8 @@ pub fn merge(args: MergeArgs) -> i32 {
     for line in &not_run_lines {
         eprintln!("{}: {line}", if not_run > 0 { "error" } else { "note" });
     }
-    let (written, mut write_failed) = write_reports(&merged, &args, &redactor);
+    let (written, mut write_failed) =
+        output_files(&args).write(&merged, args.junit_granularity, &redactor);
     console.summary(&merged);
     for p in &written {
         console.line(&format!("report: {}", p.display()));
@@ -661,17 +662,13 @@ fn with_config_defaults(mut args: MergeArgs, config: Option<&crate::config::Conf
 }
 
 /// Where the merged JSON, JUnit and HTML reports go.
-fn output_paths(args: &MergeArgs) -> [Option<PathBuf>; 3] {
-    let or_in_dir = |explicit: &Option<PathBuf>, name: &str| {
-        explicit
-            .clone()
-            .or_else(|| args.report_dir.as_ref().map(|d| d.join(name)))
-    };
-    [
-        or_in_dir(&args.report_json, "report.json"),
-        or_in_dir(&args.report_junit, "junit.xml"),
-        or_in_dir(&args.report_html, "report.html"),
-    ]
+fn output_files(args: &MergeArgs) -> ReportFiles {
+    ReportFiles::new(
+        &args.report_json,
+        &args.report_junit,
+        &args.report_html,
+        &args.report_dir,
+    )
 }
 
 /// Both exist and are the same file.
@@ -680,33 +677,4 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
-}
-
-/// Writes the merged JSON, JUnit and HTML reports (as cli/run.rs does); returns what was written
-/// and whether a write failed.
-fn write_reports(
-    report: &RunReport,
-    args: &MergeArgs,
-    redactor: &Redactor,
-) -> (Vec<PathBuf>, bool) {
-    let [json_path, junit_path, html_path] = output_paths(args);
-    let (mut written, mut failed) = (Vec::new(), false);
-    let renderers: [(Option<PathBuf>, &dyn Fn() -> String); 3] = [
-        (json_path, &|| json::render(report, redactor)),
-        (junit_path, &|| {
-            junit::render(report, args.junit_granularity, redactor)
-        }),
-        (html_path, &|| html::render(report, redactor)),
-    ];
-    for (path, render) in renderers {
-        let Some(path) = path else { continue };
-        match write_file(&path, &render()) {
-            Ok(()) => written.push(path),
-            Err(e) => {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                failed = true;
-            }
-        }
-    }
-    (written, failed)
 }

@@ -5,6 +5,7 @@ pub mod args;
 mod list;
 pub mod merge;
 pub mod partition;
+mod report_files;
 mod run;
 pub mod select;
 mod target_setup;

@@ -3,12 +3,12 @@
 use super::args::{
     ClientArg, CustomerArg, RunArgs, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK,
 };
+use super::report_files::ReportFiles;
 use super::select::select;
 use super::target_setup::prepare;
 use crate::http::HttpClient;
 use crate::redact::Redactor;
 use crate::report::console::Console;
-use crate::report::{html, json, junit, write_file_with};
 use crate::run::operator::answers::Answers;
 use crate::run::operator::OperatorConfig;
 use crate::run::result::{LoadErrorReport, RunReport, TargetInfo, REPORT_SCHEMA_VERSION};
@@ -241,7 +241,13 @@ pub async fn run(args: RunArgs) -> i32 {
             redactor.redact(&crate::report::dry_run::render(&report, &target))
         );
     }
-    let (written, mut write_failed) = write_reports(&report, &args, &redactor);
+    let files = ReportFiles::new(
+        &args.report_json,
+        &args.report_junit,
+        &args.report_html,
+        &args.report_dir,
+    );
+    let (written, mut write_failed) = files.write(&report, args.junit_granularity, &redactor);
     console.summary(&report);
     for p in &written {
         console.line(&format!("report: {}", p.display()));
@@ -324,50 +330,6 @@ fn handle_ctrl_c(cancel: Arc<Cancellation>, console: Arc<Console>) {
             }
         }
     });
-}
-
-/// Writes the JSON, JUnit and HTML reports the flags ask for. Returns the paths written, and
-/// whether any write failed (which makes the exit code 2 unless the run was interrupted: a CI
-/// dashboard must not read a stale file as this run's).
-fn write_reports(
-    report: &RunReport,
-    args: &RunArgs,
-    redactor: &Redactor,
-) -> (Vec<std::path::PathBuf>, bool) {
-    let json_path = args
-        .report_json
-        .clone()
-        .or_else(|| args.report_dir.as_ref().map(|d| d.join("report.json")));
-    let junit_path = args
-        .report_junit
-        .clone()
-        .or_else(|| args.report_dir.as_ref().map(|d| d.join("junit.xml")));
-    let html_path = args
-        .report_html
-        .clone()
-        .or_else(|| args.report_dir.as_ref().map(|d| d.join("report.html")));
-    let mut written = Vec::new();
-    let mut failed = false;
-    type Writer<'a> = &'a dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>;
-    // Streamed: a run's cases are read back from its spool one at a time.
-    let writers: [(Option<std::path::PathBuf>, Writer); 3] = [
-        (json_path, &|w| json::write(report, redactor, w)),
-        (junit_path, &|w| {
-            junit::write(report, args.junit_granularity, redactor, w)
-        }),
-        (html_path, &|w| html::write(report, redactor, w)),
-    ];
-    for (path, write) in writers {
-        let Some(path) = path else { continue };
-        match write_file_with(&path, write) {
-            Ok(()) => written.push(path),
-            Err(e) => {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                failed = true;
-            }
-        }
-    }
-    (written, failed)
 }
 
 /// Fills what the command line left unsaid from poscert.yaml: command-line flags win.
