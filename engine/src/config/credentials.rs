@@ -174,7 +174,22 @@ fn read_secrets_file(path: &Path) -> Result<Vec<(String, At<String>)>, Credentia
         at: Some((path.to_path_buf(), pos)),
     };
     let text = super::read_text(path).map_err(|e| fail(Pos::new(1, 1), e.error.message()))?;
-    let root = yaml::parse(&text).map_err(|e| {
+    let values = parse_secrets_text(path, &text)?;
+    warn_if_committable(path);
+    Ok(values)
+}
+
+/// Checks the text of a secrets file read from `path` (which only places errors).
+/// Reading a secrets file is this after the read; public so the parser can be fuzzed.
+pub fn parse_secrets_text(
+    path: &Path,
+    text: &str,
+) -> Result<Vec<(String, At<String>)>, CredentialError> {
+    let fail = |pos: Pos, message: String| CredentialError {
+        message,
+        at: Some((path.to_path_buf(), pos)),
+    };
+    let root = yaml::parse(text).map_err(|e| {
         fail(
             e.pos,
             "the secrets file is not valid YAML here (details are not shown: the file holds secrets)"
@@ -184,7 +199,6 @@ fn read_secrets_file(path: &Path) -> Result<Vec<(String, At<String>)>, Credentia
     let values = Parser { file: path }
         .secrets(&root)
         .map_err(|e| fail(e.pos, e.message()))?;
-    warn_if_committable(path);
     Ok(values)
 }
 

@@ -85,16 +85,22 @@ pub fn discover(explicit: Option<&Path>) -> Result<Option<Config>, ConfigError> 
 
 /// Reads and checks one config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = read_text(path)?;
+    parse_text(path, &read_text(path)?)
+}
+
+/// Checks the text of a config file read from `path` (which places errors and is the base of
+/// the file's relative paths; nothing is read from it). [`load`] is this after reading the file;
+/// public so the parser can be fuzzed through the path real files take.
+pub fn parse_text(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let root = yaml::parse(&text).map_err(|e| {
         ConfigError::new(
             LoadError::new(path, e.pos, LoadErrorKind::Syntax(e.message)),
-            Some(mask_secret_lines(&text)),
+            Some(mask_secret_lines(text)),
         )
     })?;
     parse::Parser { file: path }
         .config(&root)
-        .map_err(|e| ConfigError::new(e, Some(mask_secret_lines(&text))))
+        .map_err(|e| ConfigError::new(e, Some(mask_secret_lines(text))))
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, ConfigError> {

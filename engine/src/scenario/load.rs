@@ -26,7 +26,6 @@ pub const FEATURE_FILE: &str = "feature.yaml";
 pub const FRAGMENTS_DIR: &str = "fragments";
 
 pub fn load_paths(paths: &[PathBuf]) -> Suite {
-    let mut loader = Loader::default();
     let mut suite = Suite::default();
     let mut files = Vec::new();
     for path in paths {
@@ -47,6 +46,35 @@ pub fn load_paths(paths: &[PathBuf]) -> Suite {
     // loads once, under the first spelling.
     let mut seen = std::collections::HashSet::new();
     files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+    load_files(Loader::default(), files, suite)
+}
+
+/// Loads `sources` (a path, which places errors and resolves `use:`, and the file's bytes) the
+/// way [`load_paths`] loads files it found on disk, reading nothing from disk: `use:` fragments
+/// and a case's folder `feature.yaml` are looked up among `sources`. As in a folder given on
+/// the command line, a file under a `fragments/` folder is only there to be used and a
+/// `feature.yaml` is a feature. Public so the loader can be fuzzed through the code real files
+/// take.
+pub fn load_sources(sources: Vec<(PathBuf, Vec<u8>)>) -> Suite {
+    let memory: HashMap<PathBuf, Vec<u8>> = sources
+        .into_iter()
+        .map(|(path, bytes)| (normalize(&path), bytes))
+        .collect();
+    let mut files: Vec<PathBuf> = memory
+        .keys()
+        .filter(|p| !p.components().any(|c| c.as_os_str() == FRAGMENTS_DIR))
+        .cloned()
+        .collect();
+    files.sort();
+    let loader = Loader {
+        files: Files::Memory(memory),
+        ..Loader::default()
+    };
+    load_files(loader, files, Suite::default())
+}
+
+/// Loads each of `files` as a feature or a case, into `suite`.
+fn load_files(mut loader: Loader, files: Vec<PathBuf>, mut suite: Suite) -> Suite {
     for file in files {
         let is_feature = file.file_name().is_some_and(|n| n == FEATURE_FILE);
         let result = if is_feature {
@@ -141,8 +169,37 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
 /// cases holds one copy).
 type Fragment = (Arc<Vec<Step>>, Arc<FragmentInterface>);
 
+/// Where the loader's files are: on disk, or given as texts ([`load_sources`]).
+#[derive(Default)]
+enum Files {
+    #[default]
+    Disk,
+    /// By normalized path.
+    Memory(HashMap<PathBuf, Vec<u8>>),
+}
+
+impl Files {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        match self {
+            Files::Disk => std::fs::read(path),
+            Files::Memory(files) => files
+                .get(&normalize(path))
+                .cloned()
+                .ok_or_else(|| std::io::ErrorKind::NotFound.into()),
+        }
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        match self {
+            Files::Disk => path.is_file(),
+            Files::Memory(files) => files.contains_key(&normalize(path)),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Loader {
+    files: Files,
     /// Loaded fragments by resolved path (a fragment used by 30 cases is parsed once).
     fragments: HashMap<PathBuf, Result<Fragment, LoadError>>,
     /// Loaded `feature.yaml` files by path: read once whether a case (for its default setup
@@ -155,7 +212,9 @@ struct Loader {
 
 impl Loader {
     fn read(&mut self, path: &Path) -> Result<(Arc<str>, Node), LoadError> {
-        let bytes = std::fs::read(path)
+        let bytes = self
+            .files
+            .read(path)
             .map_err(|e| LoadError::new(path, Pos::new(1, 1), LoadErrorKind::Io(e.to_string())))?;
         let text: Arc<str> = match String::from_utf8(bytes) {
             Ok(t) => t.into(),
@@ -219,7 +278,7 @@ impl FragmentResolver for Loader {
         reference: &str,
         pos: Pos,
     ) -> Result<(PathBuf, Arc<Vec<Step>>), LoadError> {
-        let Some(path) = resolve_fragment(from_file, reference) else {
+        let Some(path) = resolve_fragment(&self.files, from_file, reference) else {
             return Err(LoadError::new(
                 from_file,
                 pos,
@@ -260,22 +319,22 @@ impl FragmentResolver for Loader {
 
     fn folder_feature(&mut self, case_file: &Path) -> Option<Result<Feature, LoadError>> {
         let path = case_file.parent()?.join(FEATURE_FILE);
-        path.is_file().then(|| self.load_feature(&path))
+        self.files.is_file(&path).then(|| self.load_feature(&path))
     }
 }
 
 /// A fragment reference is looked up beside the referencing file, then in each parent folder, so
 /// `use: fragments/onboarded-pos.yaml` in `scenarios/payments/01.yaml` finds
 /// `scenarios/fragments/onboarded-pos.yaml`.
-fn resolve_fragment(from_file: &Path, reference: &str) -> Option<PathBuf> {
+fn resolve_fragment(files: &Files, from_file: &Path, reference: &str) -> Option<PathBuf> {
     let reference = Path::new(reference);
     if reference.is_absolute() {
-        return reference.is_file().then(|| reference.to_path_buf());
+        return files.is_file(reference).then(|| reference.to_path_buf());
     }
     let mut dir = from_file.parent();
     while let Some(d) = dir {
         let candidate = d.join(reference);
-        if candidate.is_file() {
+        if files.is_file(&candidate) {
             return Some(normalize(&candidate));
         }
         dir = d.parent();

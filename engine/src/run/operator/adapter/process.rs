@@ -212,33 +212,11 @@ impl AdapterProcess {
                     return Err(self.break_with(why));
                 }
             };
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                continue; // blank lines carry nothing; tolerate them
+            match read_answer_line(&bytes, id, action, &self.abandoned) {
+                Ok(Some(answer)) => return Ok(answer),
+                Ok(None) => continue,
+                Err(reason) => return Err(self.break_with(reason)),
             }
-            let value: Value = match serde_json::from_slice(&bytes) {
-                Ok(v) => v,
-                Err(_) => {
-                    return Err(self.break_with(format!(
-                        "the adapter wrote a line that is not JSON: {} (stdout is for answers only; write logs to stderr)",
-                        quote(&bytes)
-                    )))
-                }
-            };
-            let Some(got) = value.get("id").and_then(Value::as_u64) else {
-                return Err(self.break_with(format!(
-                    "the adapter wrote a line without a numeric `id`: {} (every answer repeats its request's id)",
-                    quote(&bytes)
-                )));
-            };
-            if got != id {
-                if self.abandoned.contains(&got) {
-                    continue; // a late answer to a request that already timed out
-                }
-                return Err(self.break_with(format!(
-                    "the adapter answered id {got} to request {id} ({action})"
-                )));
-            }
-            return parse_answer(&value, id, action).map_err(|m| self.break_with(m));
         }
     }
 
@@ -426,6 +404,42 @@ async fn wait_cancel(cancel: Option<&crate::run::Cancellation>) {
         Some(c) => c.cancelled().await,
         None => std::future::pending().await,
     }
+}
+
+/// What one line of the harness's stdout (as read: without its line ending) means to request
+/// `id` of `action`: its answer, `None` for a line to pass over (blank, or a late answer to a
+/// request in `abandoned`, one that already timed out), or why the harness is broken. Public
+/// so the protocol parser can be fuzzed exactly as [`AdapterProcess::call`] uses it.
+pub fn read_answer_line(
+    bytes: &[u8],
+    id: u64,
+    action: &str,
+    abandoned: &HashSet<u64>,
+) -> Result<Option<Answer>, String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None); // blank lines carry nothing; tolerate them
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|_| {
+        format!(
+            "the adapter wrote a line that is not JSON: {} (stdout is for answers only; write logs to stderr)",
+            quote(bytes)
+        )
+    })?;
+    let Some(got) = value.get("id").and_then(Value::as_u64) else {
+        return Err(format!(
+            "the adapter wrote a line without a numeric `id`: {} (every answer repeats its request's id)",
+            quote(bytes)
+        ));
+    };
+    if got != id {
+        if abandoned.contains(&got) {
+            return Ok(None); // a late answer to a request that already timed out
+        }
+        return Err(format!(
+            "the adapter answered id {got} to request {id} ({action})"
+        ));
+    }
+    parse_answer(&value, id, action).map(Some)
 }
 
 fn parse_answer(value: &Value, id: u64, action: &str) -> Result<Answer, String> {
