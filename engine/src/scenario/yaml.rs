@@ -306,6 +306,9 @@ impl<'de> Deserialize<'de> for Value {
 
 struct ValueVisitor;
 
+/// Mappings with up to this many keys are checked for duplicates by a scan.
+const SCAN_KEYS_UP_TO: usize = 16;
+
 impl<'de> Visitor<'de> for ValueVisitor {
     type Value = Value;
 
@@ -363,7 +366,9 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut entries: Vec<(Key, Node)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        // Keys seen so far, kept as a set only once a mapping is large: a scan of a step's
+        // handful of keys costs less than hashing and copying each name.
+        let mut seen: Option<std::collections::HashSet<String>> = None;
         while let Some(key) = map.next_key::<Spanned<Value>>()? {
             let key_pos = pos_of(&key);
             let name = match key.value {
@@ -377,9 +382,22 @@ impl<'de> Visitor<'de> for ValueVisitor {
                 }
             };
             let value = map.next_value::<Spanned<Value>>()?;
-            // A set, not a search of `entries`: a mapping of 100,000 keys must not take
-            // 5 billion comparisons.
-            if !seen.insert(name.clone()) {
+            // A set beyond a few keys, not a search of `entries`: a mapping of 100,000 keys
+            // must not take 5 billion comparisons.
+            let duplicate = match &mut seen {
+                Some(set) => !set.insert(name.clone()),
+                None if entries.iter().any(|(k, _)| k.name == name) => true,
+                None => {
+                    if entries.len() >= SCAN_KEYS_UP_TO {
+                        let mut set: std::collections::HashSet<String> =
+                            entries.iter().map(|(k, _)| k.name.clone()).collect();
+                        set.insert(name.clone());
+                        seen = Some(set);
+                    }
+                    false
+                }
+            };
+            if duplicate {
                 return Err(de::Error::custom(format!("duplicate key `{name}`")));
             }
             entries.push((

@@ -499,12 +499,30 @@ impl<'a> Converter<'a> {
     // ---- steps -------------------------------------------------------------------------------
 }
 
+/// Distinct template texts whose verdict is kept; beyond this, a text is parsed at each check.
+const TEMPLATE_CHECK_CACHE_LIMIT: usize = 16_384;
+
 /// Checks `{{ }}` balance and that handlebars can parse the text.
+///
+/// The verdict is kept per distinct text for the process: cases repeat the same few templates
+/// (`{{pos}}/payments/{{paymentId}}` in step after step), and handlebars' pest grammar walk
+/// cost more than parsing the step's YAML.
 pub fn check_template_syntax(text: &str) -> Result<(), String> {
+    use std::collections::HashMap;
+    use std::sync::{OnceLock, RwLock};
     if !text.contains("{{") && !text.contains("}}") {
         return Ok(());
     }
-    handlebars::Template::compile(text)
+    static CACHE: OnceLock<RwLock<HashMap<String, Result<(), String>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(verdict) = cache
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .get(text)
+    {
+        return verdict.clone();
+    }
+    let verdict = handlebars::Template::compile(text)
         .map(|_| ())
         .map_err(|e| {
             e.to_string()
@@ -512,5 +530,12 @@ pub fn check_template_syntax(text: &str) -> Result<(), String> {
                 .next()
                 .unwrap_or("syntax error")
                 .to_string()
-        })
+        });
+    let mut guard = cache
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if guard.len() < TEMPLATE_CHECK_CACHE_LIMIT {
+        guard.insert(text.to_string(), verdict.clone());
+    }
+    verdict
 }
