@@ -580,19 +580,22 @@ mod direct {
         if let Some(number) = plain_number(text) {
             return Some(number);
         }
-        let lower = text.to_ascii_lowercase();
-        let unsigned = lower.trim_start_matches(['+', '-']);
-        let word = matches!(
-            unsigned,
-            "true" | "false" | "null" | "inf" | "infinity" | "nan" | ".inf" | ".nan"
-        );
-        let numeric_start = text.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c));
-        let numeric_chars = text
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || "xXoO_.:+-eE".contains(c));
-        if word
-            || (numeric_start && (numeric_chars || !text.starts_with(|c: char| c.is_ascii_digit())))
-        {
+        let unsigned = text.trim_start_matches(['+', '-']);
+        let word = [
+            "true", "false", "null", "inf", "infinity", "nan", ".inf", ".nan",
+        ]
+        .iter()
+        .any(|w| unsigned.eq_ignore_ascii_case(w));
+        // A sign or a dot first, or a digit first and nothing but digits, radix letters,
+        // exponents and separators after: a number in some spelling, or nearly.
+        let numeric = match text.as_bytes().first() {
+            Some(b'+' | b'-' | b'.') => true,
+            Some(b) if b.is_ascii_digit() => text
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || "xXoO_.:+-eE".contains(c)),
+            _ => false,
+        };
+        if word || numeric {
             return None;
         }
         Some(Value::Str(text.to_string()))
