@@ -13,7 +13,9 @@
 #   hurl --test on 1 and on N requests  per request = (wall N - wall 1) / (N - 1), each wall the
 #   poscert on 1 and on N requests      best of REPEAT runs (start-up excluded, noise filtered)
 # and prints every round and the min and median of each figure and of the ratios poscert/wrk and
-# poscert/hurl (ratios are taken within a round, so a busy neighbour slows all three at once).
+# poscert/hurl (ratios are taken within a round, so a busy neighbour slows all three at once),
+# with each tool's CPU (user + system) per extra request in the runs kept: the part of its wall
+# time that is its own work, not waiting on nginx and the loopback.
 # BASELINE=<another poscert-engine binary> times that one too in each round (before/after).
 #
 #   bench/per-step.sh                    # N=2000, 5 rounds, wrk 5 s, best of REPEAT=3 walls
@@ -163,26 +165,35 @@ fi
 echo "timing: $ROUNDS rounds of wrk ${WRK_SECONDS}s, hurl and poscert on 1 and $N requests; $(nproc) cores" >&2
 python3 - "$N" "$ROUNDS" "$WRK_SECONDS" "$URL" "$BASE" "$POS" "$HURL" "$POSCERT" "$BASELINE" "$OUT" "$WORK" \
   "$("$HURL" --version | head -1 | cut -d' ' -f1-2)" "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)" "$REPEAT" <<'PY'
-import os, re, statistics, subprocess, sys, time
+import os, re, resource, statistics, subprocess, sys, time
 n, rounds, wrk_seconds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 url, base, pos, hurl, poscert, baseline, out, work, hurl_version, wrk_version = sys.argv[4:14]
 repeat = int(sys.argv[14])
 
-def wall(cmd):
+def run(cmd):  # (wall seconds, CPU seconds: user + system) of one run
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     elapsed = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if p.returncode != 0:
         sys.exit(f"{' '.join(cmd)} exited {p.returncode} while being timed")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+def wall(cmd): return run(cmd)[0]
 
 def hurl_cmd(k): return [hurl, "--test", "--jobs", "1", "--variable", f"pos={pos}", f"{out}/bench-{k}.hurl"]
 def engine_cmd(binary): return lambda k: [binary, f"{out}/bench-{k}", "--target", base, "--jobs", "1"]
 
-def per_request(cmd):  # µs per extra request, start-up excluded; best of `repeat` runs of each
-    one = min(wall(cmd(1)) for _ in range(repeat))
-    many = min(wall(cmd(n)) for _ in range(repeat))
-    return (many - one) / (n - 1) * 1e6
+# CPU per extra request (the tool's own user + system time, start-up excluded) of the runs
+# whose walls were kept: wall beyond CPU is waiting (on nginx, the loopback, the scheduler).
+cpu = {}
+
+def per_request(name, cmd):  # µs per extra request, start-up excluded; best of `repeat` runs of each
+    one = min(run(cmd(1)) for _ in range(repeat))
+    many = min(run(cmd(n)) for _ in range(repeat))
+    cpu[name] = (many[1] - one[1]) / (n - 1) * 1e6
+    return (many[0] - one[0]) / (n - 1) * 1e6
 
 def wrk():
     p = subprocess.run(["wrk", "-c1", "-t1", f"-d{wrk_seconds}s", url],
@@ -191,11 +202,11 @@ def wrk():
         sys.exit("wrk saw errors:\n" + p.stdout)
     return 1e6 / float(re.search(r"Requests/sec:\s+([\d.]+)", p.stdout).group(1))
 
-tools = [("wrk", wrk), ("poscert", lambda: per_request(engine_cmd(poscert))),
-         ("hurl", lambda: per_request(hurl_cmd))]
+tools = [("wrk", wrk), ("poscert", lambda: per_request("poscert", engine_cmd(poscert))),
+         ("hurl", lambda: per_request("hurl", hurl_cmd))]
 ratios = [("poscert/wrk", "poscert", "wrk"), ("poscert/hurl", "poscert", "hurl")]
 if baseline:
-    tools.append(("before", lambda: per_request(engine_cmd(baseline))))
+    tools.append(("before", lambda: per_request("before", engine_cmd(baseline))))
     ratios.append(("before/wrk", "before", "wrk"))
     ratios.append(("poscert/before", "poscert", "before"))
 
@@ -203,19 +214,22 @@ if baseline:
 wall(hurl_cmd(n)); wall(engine_cmd(poscert)(n))
 if baseline:
     wall(engine_cmd(baseline)(n))
-head = [f"{name} µs" for name, _ in tools] + [r for r, _, _ in ratios]
-fmt = lambda row: "".join(f"{v:>15.1f}" if i < len(tools) else f"{v:>15.2f}" for i, v in enumerate(row))
+timed = [name for name, _ in tools if name != "wrk"]
+head = [f"{name} µs" for name, _ in tools] + [f"{name} cpu" for name in timed] + [r for r, _, _ in ratios]
+width = len(tools) + len(timed)
+fmt = lambda row: "".join(f"{v:>15.1f}" if i < width else f"{v:>15.2f}" for i, v in enumerate(row))
 print(f"{'round':>6}" + "".join(f"{h:>15}" for h in head))
 rows = []
 for r in range(1, rounds + 1):
     t = {name: f() for name, f in tools}
-    row = [t[name] for name, _ in tools] + [t[a] / t[b] for _, a, b in ratios]
+    row = [t[name] for name, _ in tools] + [cpu[name] for name in timed] + [t[a] / t[b] for _, a, b in ratios]
     rows.append(row)
     print(f"{r:>6}" + fmt(row), flush=True)
 for label, f in (("min", min), ("median", statistics.median)):
     print(f"{label:>6}" + fmt([f(c) for c in zip(*rows)]))
 print(f"{n} sequential GETs of a static JSON file from nginx on loopback, status + 2 JSONPath assertions "
       f"each; wrk -c1 -t1 {wrk_seconds}s: 1 / (requests/s); poscert, hurl: (wall {n} - wall 1) / {n - 1}, "
-      f"best of {repeat} walls each; "
+      f"best of {repeat} walls each; cpu: user + system µs per extra request in those runs "
+      f"(wall beyond it is waiting on nginx, the loopback and the scheduler); "
       f"ratios within a round ({hurl_version}, {wrk_version}, {os.cpu_count()} cores)")
 PY
