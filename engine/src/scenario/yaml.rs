@@ -441,6 +441,9 @@ mod direct {
     const MAX_NODES: usize = 100_000;
     const MAX_DEPTH: usize = 32;
     const MAX_SCALAR_BYTES: usize = 16 << 20;
+    /// serde-saphyr counts comments too (1,000,000 events, 64 MiB of comment text).
+    const MAX_EVENTS: usize = 400_000;
+    const MAX_COMMENT_BYTES: usize = 16 << 20;
     /// Mappings beyond this many keys go to serde-saphyr (duplicates are found by a scan here).
     const MAX_KEYS: usize = 64;
 
@@ -474,11 +477,22 @@ mod direct {
         let mut stack: Vec<Frame> = Vec::new();
         let mut root: Option<Node> = None;
         let (mut documents, mut nodes, mut scalar_bytes) = (0usize, 0usize, 0usize);
+        let (mut events, mut comment_bytes) = (0usize, 0usize);
         for item in Parser::new_from_str_with_options(text, options()) {
             let (event, span) = item.ok()?;
+            events += 1;
+            if events > MAX_EVENTS {
+                return None;
+            }
             let node = match event {
                 Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => continue,
-                Event::Comment(..) => continue,
+                Event::Comment(comment, _) => {
+                    comment_bytes += comment.len();
+                    if comment_bytes > MAX_COMMENT_BYTES {
+                        return None;
+                    }
+                    continue;
+                }
                 Event::DocumentStart(_, version) => {
                     documents += 1;
                     if documents > 1 || version.is_some() {
@@ -799,6 +813,8 @@ mod tests {
             "url: \"{{pos}}/payments/{{paymentId}}\"\njson: { $.storeIds: { len: 1 }, $.n: 1000 }\n",
             "a: [ééé, b]\n\"k é\": v\n'1': quoted number key\n",
             "a: yes\nb: no\nc: on\nd: off\ne: y\nf: n\n",
+            "on: a\nyes: b\nn: c\nOff: d\n? explicit\n: key\n",
+            "a: {b, c: d}\n\"<quoted>\": 1\n",
             "a: -foo\nb: foo-1\nc: 1.2.3\nd: 2024-01-01T00:00:00Z\ne: 10:30\n",
             "a:\n  b:\n    c:\n      d: [1, [2, [3]]]\n",
             "a: \"multi\n  line\"\nb: plain\n  continued\n",
@@ -809,7 +825,9 @@ mod tests {
                 "{doc}"
             );
         }
-        assert!(same_as_serde_saphyr(docs[0]) && same_as_serde_saphyr(docs[5]));
+        for doc in [docs[0], docs[5], docs[10], docs[11]] {
+            assert!(same_as_serde_saphyr(doc), "read directly: {doc}");
+        }
         // Left to serde-saphyr: every other spelling of a null, boolean or number, anchors,
         // tags, merge keys, non-text keys, duplicate keys, several documents, directives, errors.
         for doc in [
