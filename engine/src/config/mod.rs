@@ -92,7 +92,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// the file's relative paths; nothing is read from it). [`load`] is this after reading the file;
 /// public so the parser can be fuzzed through the path real files take.
 pub fn parse_text(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    let root = yaml::parse(&text).map_err(|e| {
+    let root = yaml::parse(text).map_err(|e| {
         ConfigError::new(
             LoadError::new(path, e.pos, LoadErrorKind::Syntax(e.message)),
             Some(mask_secret_lines(text)),

@@ -35,7 +35,18 @@ fn now_helper(
 ) -> HelperResult {
     let now = chrono::Utc::now();
     let text = match h.param(0).and_then(|p| p.value().as_str()) {
-        Some(fmt) => now.format(fmt).to_string(),
+        Some(fmt) => {
+            // chrono's formatter fails on a specifier it does not know (`%Q`, a lone `%`), and
+            // `to_string` would turn that into a panic: the case's text is user input.
+            use std::fmt::Write as _;
+            let mut text = String::new();
+            write!(text, "{}", now.format(fmt)).map_err(|_| {
+                RenderErrorReason::Other(format!(
+                    "now: `{fmt}` is not a date format (strftime, e.g. {{{{now \"%Y%m%d\"}}}})"
+                ))
+            })?;
+            text
+        }
         None => now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     };
     out.write(&text)?;
