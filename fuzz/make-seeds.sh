@@ -49,6 +49,17 @@ for p in features:
     if first:
         put(d, "feature-" + feature, read(first) + "\n#@feature\n" + read(p))
 
+# yaml_direct: every YAML file of the repository (both YAML paths on each), plus documents
+# that must leave the direct path (anchors, tags, odd scalars).
+d = reset("yaml_direct")
+for p in sorted(glob.glob("**/*.yaml", recursive=True)):
+    if p.startswith(("target/", "fuzz/")):
+        continue
+    put(d, p.replace("/", "_"), read(p))
+for i, doc in enumerate(["a: &x 1\nb: *x\n", "a: !tag 1\n", "a: Null\nb: +1\nc: 0x1f\n",
+                         "? a\n: b\n", "{a: 1, b}\n", "- 007\n- .inf\n- -0\n", "a: 1\na: 2\n"]):
+    put(d, f"tricky-{i}", doc)
+
 # config_yaml: the example configuration, and a secrets file.
 d = reset("config_yaml")
 put(d, "poscert.yaml", read("examples/poscert.yaml"))

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-TARGETS=(case_loader config_yaml template_render matchers_jsonpath adapter_answer emulator_router)
+TARGETS=(case_loader yaml_direct config_yaml template_render matchers_jsonpath adapter_answer emulator_router)
 
 usage() {
     echo "usage: fuzz/run.sh TARGET|all SECONDS   (targets: ${TARGETS[*]})" >&2
@@ -37,7 +37,7 @@ run_one() {
     local found=0
     for known in "${TARGETS[@]}"; do [ "$known" = "$t" ] && found=1; done
     [ $found -eq 1 ] || usage
-    cargo +nightly fuzz build -O "$t"
+    cargo +nightly fuzz build -O -a "$t"
     mkdir -p "corpus/$t" "artifacts/$t"
     cp -n "seeds/$t/"* "corpus/$t/" 2>/dev/null || true
     local before
@@ -48,7 +48,7 @@ run_one() {
     # are bugs too. libFuzzer's own exit status is read from the artifacts instead, so a
     # crash is reported by name whatever libFuzzer's code.
     set +e
-    cargo +nightly fuzz run -O "$t" "corpus/$t" -- \
+    cargo +nightly fuzz run -O -a "$t" "corpus/$t" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -dict="$(dict_for "$t")" -artifact_prefix="artifacts/$t/" \
         -print_final_stats=1 2>&1 | tee "$log" | grep -E '^(#[0-9]+.*(DONE|pulse|NEW)|==[0-9]+==|SUMMARY|stat::)' | tail -n 30

@@ -154,6 +154,13 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     }
 }
 
+/// The two ways [`parse`] may take, apart, so that the `yaml_direct` fuzz target can hold the
+/// fast one to the general one on arbitrary input (not used by the engine itself).
+#[doc(hidden)]
+pub fn parse_both_ways(text: &str) -> (Option<Node>, Result<Node, SyntaxError>) {
+    (direct::parse(text), parse_with_serde_saphyr(text))
+}
+
 /// The general way: serde-saphyr's deserializer, for every document and every error.
 fn parse_with_serde_saphyr(text: &str) -> Result<Node, SyntaxError> {
     // YAML 1.2 booleans only (`on:` is a key, not `true`), and `00001` stays text (location ids).
