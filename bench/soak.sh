@@ -8,16 +8,16 @@
 # the end the RSS ratio and GET /_emulator/invariants; exits 1 on an unexpected error, a
 # failed invariant or an RSS ratio above 1.10.
 #
-#   bench/soak.sh                                  # 60 minutes, 8 clients, a day every 5 s
+#   bench/soak.sh                                  # 60 minutes, 8 clients, a day every 4 s
 #   bench/soak.sh --minutes 6 --virtual-day-every 1
 #   bench/soak.sh --clients 4 --pace-ms 20         # lighter load
 #
 # Why these defaults:
-# - One virtual day every 5 s: the longest lifetime the emulator keeps is the 91-day
+# - One virtual day every 4 s: the longest lifetime the emulator keeps is the 120-day
 #   retention of a finished payment (README, "Lifetimes and memory"; a deleted PoS has the
-#   same), so it passes after 91 x 5 s = 7.6 minutes and the last 50 minutes of a one-hour
+#   same), so it passes after 120 x 4 s = 8 minutes and the last 51 minutes of a one-hour
 #   run hold a steady state in which everything created is also released. One day a minute
-#   would need 91 minutes before the first payment is ever forgotten.
+#   would need two hours before the first payment is ever forgotten.
 # - Warm-up = that lifetime in real time plus a minute (the journal ring fills within it):
 #   until then the state grows by design. The verdict compares the first ten minutes after
 #   the warm-up with the last ten (a quarter each when fewer than twenty minutes remain),
@@ -33,7 +33,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-MINUTES=60 CLIENTS=8 DAY_EVERY=5 PACE_MS=60 PER_POS=5 REPORT_EVERY=60 WARMUP=()
+MINUTES=60 CLIENTS=8 DAY_EVERY=4 PACE_MS=60 PER_POS=5 REPORT_EVERY=60 WARMUP=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) MINUTES=$2; shift 2 ;;

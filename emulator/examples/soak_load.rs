@@ -7,7 +7,7 @@
 //! cancelled by the client instead, every fifth is a prepared payment readied after check-in);
 //! then offboard the PoS and onboard a new one. A clock task advances the emulator's virtual
 //! clock by one day every `--virtual-day-every` seconds, so the emulator's lifetimes (24 h
-//! idempotency keys, 91-day retention of finished payments) really pass during the run.
+//! idempotency keys, 120-day retention of finished payments) really pass during the run.
 //!
 //! What the clock does to a client is expected, counted apart and never an error: a token
 //! that expired under a clock jump (401: the client fetches a new one and retries once), a
@@ -21,8 +21,8 @@
 //! or an RSS ratio above `--max-rss-ratio`.
 //!
 //! `cargo run --release -p poscert-emulator --example soak_load -- --base http://127.0.0.1:PORT
-//! --pid PID [--seconds 3600] [--clients 8] [--virtual-day-every 5] [--payments-per-pos 5]
-//! [--pace-ms 60] [--retention-days 91] [--warmup-secs N] [--report-every 60]`
+//! --pid PID [--seconds 3600] [--clients 8] [--virtual-day-every 4] [--payments-per-pos 5]
+//! [--pace-ms 60] [--retention-days 120] [--warmup-secs N] [--report-every 60]`
 
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
@@ -60,10 +60,10 @@ fn opts() -> Opts {
         pid: 0,
         seconds: 360,
         clients: 8,
-        day_every: 5.0,
+        day_every: 4.0,
         payments_per_pos: 5,
         pace_ms: 60,
-        retention_days: 91.0,
+        retention_days: 120.0,
         warmup_secs: None,
         report_every: 60,
         max_rss_ratio: 1.10,

@@ -29,9 +29,10 @@ pub struct EmulatorConfig {
     /// last of them ended; then it, its refunds, its order id and its poll-delay rules are
     /// forgotten (404), and a deleted PoS this long after its deletion once none of its
     /// payments remain. MobilePay documents no deletion time: this is the emulator's choice, to
-    /// keep a long standalone run's memory bounded. Default 91 days, past the 90-day refund
-    /// window; a captured payment is never forgotten before its refund window has closed,
-    /// whatever this says.
+    /// keep a long standalone run's memory bounded. Default 120 days: a captured payment
+    /// still answers 1366 for a month after its 90-day refund window (a check of "more than
+    /// 90 days" advances the clock by 91 or so); it is never forgotten before the window has
+    /// closed, whatever this says.
     pub finished_retention_secs: u64,
     /// Reject JSON properties the spec does not define (`additionalProperties: false`) with
     /// 400/1099. Off by default: the real server (ASP.NET) ignored them, as far as is known;
@@ -77,7 +78,7 @@ impl Default for EmulatorConfig {
             refund_auto_capture_secs: 24 * 3600,
             refund_window_secs: 90 * 24 * 3600,
             idempotency_retention_secs: 24 * 3600,
-            finished_retention_secs: 91 * 24 * 3600,
+            finished_retention_secs: 120 * 24 * 3600,
             reject_unknown_fields: false,
             journal_capacity: 100_000,
             journal_max_bytes: 256 * 1024 * 1024,

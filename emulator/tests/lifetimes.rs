@@ -30,7 +30,7 @@ async fn a_finished_payment_answers_until_its_retention_then_404s() {
     c.post_empty(&format!("/pos/v10/payments/{pay}/cancel"))
         .await
         .assert_ok();
-    c.advance(90 * DAY).await;
+    c.advance(119 * DAY).await;
     assert_eq!(c.status(&pay).await, "CancelledByClient");
     assert_eq!(stats(&c).await["store"]["payments"], json!(1));
     c.advance(DAY + 60).await;
@@ -59,10 +59,10 @@ async fn a_captured_payment_is_still_refundable_on_day_89() {
     c.advance(3 * DAY).await;
     assert_eq!(c.status(&pay).await, "Captured");
     c.create_refund(&pay, 10.0).await.assert_error(409, "1366");
-    // 91 days after the refund ended (day 89), both are forgotten: day 178 still there, 181 not.
-    c.advance(86 * DAY).await;
+    // 120 days after the refund ended (day 89), both are forgotten: day 208 still there, 210 not.
+    c.advance(116 * DAY).await;
     assert_eq!(c.refund_status(&refund).await, "Captured");
-    c.advance(3 * DAY).await;
+    c.advance(2 * DAY).await;
     assert_eq!(c.get(&format!("/pos/v10/payments/{pay}")).await.status, 404);
     assert_eq!(
         c.get(&format!("/pos/v10/refunds/{refund}")).await.status,
@@ -80,7 +80,7 @@ async fn a_captured_payment_without_refunds_is_kept_through_its_refund_window() 
     })
     .await;
     let pay = c.captured(100.0).await;
-    c.advance(90 * DAY).await;
+    c.advance(89 * DAY).await;
     c.refund_ok(&pay, 1.0).await;
 }
 
@@ -105,11 +105,7 @@ async fn an_active_payment_and_an_open_refund_are_never_forgotten() {
 #[tokio::test]
 async fn a_deleted_pos_and_its_data_disappear() {
     let mut c = Ctx::start().await;
-    let (pos, beacon) = c.reserved(CREDIT, 20.0).await;
-    let pay = c.get(&format!("/pos/v10/payments?posId={pos}")).await.body["paymentIds"][0]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (pos, beacon, pay) = c.reserved(CREDIT, 20.0).await;
     c.post(
         &format!("/pos/v10/payments/{pay}/capture"),
         json!({"amount": 20.0}),
@@ -127,7 +123,7 @@ async fn a_deleted_pos_and_its_data_disappear() {
     let s = stats(&c).await;
     assert_eq!(s["store"]["posDeleted"], json!(1), "{s}");
     assert_eq!(c.status(&pay).await, "Captured");
-    c.advance(40 * DAY).await;
+    c.advance(65 * DAY).await;
     let s = stats(&c).await;
     for (k, v) in [
         ("posLive", 0),
