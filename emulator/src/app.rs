@@ -37,7 +37,7 @@ impl App {
             clock: Clock::default(),
             tokens: TokenService::new(),
             store: Mutex::new(Store::default()),
-            journal: Journal::new(config.journal_capacity),
+            journal: Journal::with_max_bytes(config.journal_capacity, config.journal_max_bytes),
             faults: Faults::default(),
             callbacks: CallbackRegistry::default(),
             config,
@@ -50,8 +50,34 @@ impl App {
     /// as it stands keeps one bad request from failing every later one.
     pub fn lock(&self, now: DateTime<Utc>) -> MutexGuard<'_, Store> {
         let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        store.tick(now, &self.config);
+        if store.tick(now, &self.config) && self.tokens.has_pos_rules() {
+            // A token rule scoped to a PoS the store forgot (its retention passed, or its case
+            // was released) can never match again: every request naming that PoS is a 404.
+            self.tokens
+                .retain_pos_rules(|pos| store.poses.contains_key(&pos));
+        }
         store
+    }
+
+    /// The sizes of everything the emulator keeps, for `GET /_emulator/stats`.
+    pub fn stats(&self, now: DateTime<Utc>) -> serde_json::Value {
+        let store = self.lock(now).stats();
+        let (token_rules, token_pos_rules) = self.tokens.rule_counts();
+        serde_json::json!({
+            "clock": {"now": crate::clock::rfc3339_ms(now), "offsetMs": self.clock.offset_ms()},
+            "store": store,
+            "tokenRules": token_rules,
+            "tokenPosRules": token_pos_rules,
+            "faults": self.faults.len(),
+            "callbacks": self.callbacks.len(),
+            "journal": {
+                "entries": self.journal.len(),
+                "capacity": self.config.journal_capacity,
+                "bytes": self.journal.bytes(),
+                "maxBytes": self.config.journal_max_bytes,
+                "inFlight": self.journal.in_flight_len(),
+            },
+        })
     }
 
     /// Move the virtual clock forward by `ms` and apply every expiry that became due, so the

@@ -196,12 +196,26 @@ impl TokenService {
     ) -> u64 {
         let mut rules = self.rules.write().unwrap_or_else(|p| p.into_inner());
         let up_to = self.serial.load(Ordering::SeqCst);
-        rules.push(TokenRule {
+        let rule = TokenRule {
             client_id: client_id.map(str::to_string),
             pos,
             up_to,
             reason,
-        });
+        };
+        // Repeating the newest rule of the same scope and reason only raises its serial, so it
+        // replaces it in place rather than growing the list for every repeated control call:
+        // the tokens it hit, it still hits with the same reason, and the newer tokens it now
+        // hits no earlier rule could (their serials are above every earlier rule's).
+        if let Some(last) = rules.last_mut() {
+            if last.client_id == rule.client_id
+                && last.pos == rule.pos
+                && last.reason == rule.reason
+            {
+                *last = rule;
+                return up_to;
+            }
+        }
+        rules.push(rule);
         let counter = if pos.is_some() {
             &self.pos_rules
         } else {
@@ -209,6 +223,21 @@ impl TokenService {
         };
         counter.fetch_add(1, Ordering::SeqCst);
         up_to
+    }
+
+    /// Keeps only the PoS-scoped rules whose PoS `keep` accepts (the store still holds it).
+    pub fn retain_pos_rules(&self, keep: impl Fn(uuid::Uuid) -> bool) {
+        let mut rules = self.rules.write().unwrap_or_else(|p| p.into_inner());
+        rules.retain(|r| r.pos.is_none_or(&keep));
+        let n = rules.iter().filter(|r| r.pos.is_some()).count();
+        self.pos_rules.store(n, Ordering::SeqCst);
+    }
+
+    /// How many rules there are: all, and those scoped to a PoS.
+    pub fn rule_counts(&self) -> (usize, usize) {
+        let rules = self.rules.read().unwrap_or_else(|p| p.into_inner());
+        let pos = rules.iter().filter(|r| r.pos.is_some()).count();
+        (rules.len(), pos)
     }
 
     /// Whether any rule is scoped to a PoS (then a request's PoS must be looked up).
@@ -293,6 +322,29 @@ mod tests {
         let new = svc.issue("c1", None, 0, 100);
         assert_eq!(svc.verify(&old, 1), Err(TokenError::Revoked));
         assert!(svc.verify(&new, 1).is_ok());
+    }
+
+    #[test]
+    fn repeated_rules_replace_the_newest_and_pos_rules_go_with_their_pos() {
+        let svc = TokenService::new();
+        let old = svc.issue("a", None, 0, 100);
+        svc.invalidate(Some("a"), None, TokenError::Expired);
+        let mid = svc.issue("a", None, 0, 100);
+        svc.invalidate(Some("a"), None, TokenError::Expired);
+        assert_eq!(svc.rule_counts(), (1, 0));
+        assert_eq!(svc.verify(&old, 1), Err(TokenError::Expired));
+        assert_eq!(svc.verify(&mid, 1), Err(TokenError::Expired));
+        // Another reason in between: kept apart, so each token keeps its reason.
+        svc.invalidate(Some("a"), None, TokenError::Revoked);
+        svc.invalidate(Some("a"), None, TokenError::Expired);
+        assert_eq!(svc.rule_counts(), (3, 0));
+        assert_eq!(svc.verify(&old, 1), Err(TokenError::Expired));
+        let (kept, gone) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        svc.invalidate(None, Some(kept), TokenError::Expired);
+        svc.invalidate(None, Some(gone), TokenError::Expired);
+        svc.retain_pos_rules(|p| p == kept);
+        assert_eq!(svc.rule_counts(), (4, 1));
+        assert!(svc.has_pos_rules());
     }
 
     #[test]

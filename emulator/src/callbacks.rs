@@ -92,6 +92,15 @@ impl CallbackRegistry {
             .collect()
     }
 
+    /// How many aliases are registered.
+    pub fn len(&self) -> usize {
+        self.urls().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.urls().is_empty()
+    }
+
     pub fn clear(&self) -> usize {
         let mut urls = self.urls();
         let n = urls.len();

@@ -25,12 +25,25 @@ pub struct EmulatorConfig {
     pub refund_window_secs: u64,
     /// How long idempotency keys are remembered (24 hours, on the virtual clock).
     pub idempotency_retention_secs: u64,
+    /// How long a finished payment (final, with every refund final) is remembered after the
+    /// last of them ended; then it, its refunds, its order id and its poll-delay rules are
+    /// forgotten (404), and a deleted PoS this long after its deletion once none of its
+    /// payments remain. MobilePay documents no deletion time: this is the emulator's choice, to
+    /// keep a long standalone run's memory bounded. Default 120 days: a captured payment
+    /// still answers 1366 for a month after its 90-day refund window (a check of "more than
+    /// 90 days" advances the clock by 91 or so); it is never forgotten before the window has
+    /// closed, whatever this says.
+    pub finished_retention_secs: u64,
     /// Reject JSON properties the spec does not define (`additionalProperties: false`) with
     /// 400/1099. Off by default: the real server (ASP.NET) ignored them, as far as is known;
     /// the journal reports them either way (`unknownFields`). See the README.
     pub reject_unknown_fields: bool,
     /// How many requests the journal keeps (a ring; the oldest are dropped).
     pub journal_capacity: usize,
+    /// The most bytes the journal's entries may hold, estimated per entry (bodies, headers,
+    /// path; see `Entry::approx_bytes`); past it the oldest are dropped as past the capacity.
+    /// Bodies may be up to 1 MiB, so without it 100 000 entries could hold 100 GB.
+    pub journal_max_bytes: usize,
     /// The longest `GET /_emulator/journal` waits for requests that arrived before it and are
     /// not journaled yet (10 s); after that it answers with what it has and says which entries
     /// are still in flight.
@@ -65,8 +78,10 @@ impl Default for EmulatorConfig {
             refund_auto_capture_secs: 24 * 3600,
             refund_window_secs: 90 * 24 * 3600,
             idempotency_retention_secs: 24 * 3600,
+            finished_retention_secs: 120 * 24 * 3600,
             reject_unknown_fields: false,
             journal_capacity: 100_000,
+            journal_max_bytes: 256 * 1024 * 1024,
             journal_read_wait_ms: 10_000,
             body_read_timeout_ms: 30_000,
             callback_retry_delay_ms: 200,

@@ -167,6 +167,15 @@ impl Faults {
         self.pending.store(list.len(), Ordering::SeqCst);
     }
 
+    /// How many faults are pending.
+    pub fn len(&self) -> usize {
+        self.pending.load(Ordering::SeqCst)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn list(&self) -> Vec<Fault> {
         self.list.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }

@@ -40,6 +40,24 @@ struct Record {
     fingerprint: String,
     response: StoredResponse,
     created_at: DateTime<Utc>,
+    /// The id the stored creation names (`posId`, `paymentId` or `refundId` of its answer),
+    /// read once here so that forgetting a resource and checking the invariants need not
+    /// search every stored body.
+    resource: Option<uuid::Uuid>,
+}
+
+/// The resource a creation's answer names: `{"posId"}`, `{"paymentId"}` or `{"refundId"}`.
+fn created_resource(body: Option<&Bytes>) -> Option<uuid::Uuid> {
+    let v: serde_json::Value = serde_json::from_slice(body?).ok()?;
+    ["posId", "paymentId", "refundId"]
+        .iter()
+        .find_map(|k| v.get(k)?.as_str()?.parse().ok())
+}
+
+/// One stored creation, as the control API's invariant check sees it.
+pub struct Binding<'a> {
+    pub key: &'a IdemKey,
+    pub resource: Option<uuid::Uuid>,
 }
 
 pub enum Lookup {
@@ -84,12 +102,14 @@ impl IdempotencyStore {
         response: StoredResponse,
         now: DateTime<Utc>,
     ) {
+        let resource = created_resource(response.body.as_ref());
         self.records.insert(
             key,
             Record {
                 fingerprint,
                 response,
                 created_at: now,
+                resource,
             },
         );
     }
@@ -110,6 +130,24 @@ impl IdempotencyStore {
             !ids.iter()
                 .any(|id| lower.windows(id.len()).any(|w| w == id.as_bytes()))
         });
+    }
+
+    /// Forgets the records whose creation made one of `ids` (the retention of finished
+    /// resources, when keys are kept longer than the resources they created).
+    pub fn forget_resources(&mut self, ids: &std::collections::HashSet<uuid::Uuid>) {
+        if ids.is_empty() {
+            return;
+        }
+        self.records
+            .retain(|_, r| r.resource.is_none_or(|id| !ids.contains(&id)));
+    }
+
+    /// Every stored creation with the resource it made.
+    pub fn bindings(&self) -> impl Iterator<Item = Binding<'_>> {
+        self.records.iter().map(|(key, r)| Binding {
+            key,
+            resource: r.resource,
+        })
     }
 
     pub fn len(&self) -> usize {

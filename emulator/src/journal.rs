@@ -138,10 +138,57 @@ pub struct Query {
     pub limit: Option<usize>,
 }
 
+/// The ring's entries and the bytes they hold ([`Entry::approx_bytes`]), kept in step by
+/// every change, so the ring can be bounded by both (`journal_capacity`, `journal_max_bytes`).
+#[derive(Default)]
+struct Ring {
+    entries: VecDeque<Arc<Entry>>,
+    bytes: usize,
+}
+
+impl Ring {
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn iter(&self) -> std::collections::vec_deque::Iter<'_, Arc<Entry>> {
+        self.entries.iter()
+    }
+
+    fn pop_front(&mut self) {
+        if let Some(e) = self.entries.pop_front() {
+            self.bytes = self.bytes.saturating_sub(e.approx_bytes());
+        }
+    }
+
+    fn insert(&mut self, index: usize, entry: Arc<Entry>) {
+        self.bytes += entry.approx_bytes();
+        self.entries.insert(index, entry);
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&Arc<Entry>) -> bool) {
+        let mut freed = 0;
+        self.entries.retain(|e| {
+            let k = keep(e);
+            if !k {
+                freed += e.approx_bytes();
+            }
+            k
+        });
+        self.bytes = self.bytes.saturating_sub(freed);
+    }
+
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.bytes = 0;
+    }
+}
+
 pub struct Journal {
     capacity: usize,
+    max_bytes: usize,
     seq: AtomicU64,
-    entries: Mutex<VecDeque<Arc<Entry>>>,
+    entries: Mutex<Ring>,
     /// Requests numbered on arrival and not journaled (or released) yet. A request's number is
     /// taken and put here under this lock, so a reader that reads the counter under it knows
     /// every arrived request up to that number is either journaled or listed here.
@@ -160,10 +207,17 @@ pub struct Settled {
 
 impl Journal {
     pub fn new(capacity: usize) -> Journal {
+        Journal::with_max_bytes(capacity, usize::MAX)
+    }
+
+    /// A ring of at most `capacity` entries holding at most `max_bytes` (estimated; an entry
+    /// larger than that on its own is still kept, alone).
+    pub fn with_max_bytes(capacity: usize, max_bytes: usize) -> Journal {
         Journal {
             capacity: capacity.max(1),
+            max_bytes,
             seq: AtomicU64::new(0),
-            entries: Mutex::new(VecDeque::new()),
+            entries: Mutex::new(Ring::default()),
             in_flight: Mutex::new(BTreeSet::new()),
             released: Notify::new(),
         }
@@ -235,13 +289,25 @@ impl Journal {
         }
     }
 
-    pub fn record(&self, entry: Entry) {
+    pub fn record(&self, mut entry: Entry) {
+        // A request body read off the connection may be a slice of the connection's read
+        // buffer (8 KB or more), which the entry would keep alive for as long as it stays in
+        // the ring: a copy of its own keeps only the body (measured by bench/soak.sh: ~3.5 KB
+        // of RSS per entry before, for bodies of a few hundred bytes).
+        entry.body = Bytes::copy_from_slice(&entry.body);
+        if let Some(b) = entry.response_body.as_mut() {
+            *b = Bytes::copy_from_slice(b);
+        }
+        let entry = Arc::new(entry);
+        let size = entry.approx_bytes();
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= self.capacity {
+        while entries.len() > 0
+            && (entries.len() >= self.capacity
+                || entries.bytes.saturating_add(size) > self.max_bytes)
+        {
             entries.pop_front();
         }
         // Keep the ring sorted by seq even when two requests finish out of order.
-        let entry = Arc::new(entry);
         let pos = entries
             .iter()
             .rposition(|e| e.seq < entry.seq)
@@ -268,6 +334,19 @@ impl Journal {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The bytes the entries hold, estimated ([`Entry::approx_bytes`]).
+    pub fn bytes(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).bytes
+    }
+
+    /// How many arrived requests are not journaled yet.
+    pub fn in_flight_len(&self) -> usize {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
     }
 
     pub fn clear(&self) {
@@ -364,6 +443,34 @@ fn body_json(body: &[u8], form: bool) -> Value {
 }
 
 impl Entry {
+    /// Roughly what the entry costs in memory: the struct, its strings and bodies, and a
+    /// 16-byte allocator overhead per allocation. An estimate (the allocator's real cost is
+    /// larger, see the README), used to bound the ring by bytes as well as by count.
+    pub fn approx_bytes(&self) -> usize {
+        const ALLOC: usize = 16;
+        let text = |s: &str| if s.is_empty() { 0 } else { s.len() + ALLOC };
+        std::mem::size_of::<Entry>()
+            + ALLOC * 2 // the Arc
+            + text(&self.method)
+            + text(&self.path)
+            + self.query.as_deref().map_or(0, text)
+            + self.headers.len() * (std::mem::size_of::<(&str, String)>())
+            + self.headers.iter().map(|(_, v)| text(v)).sum::<usize>()
+            + self.body.len()
+            + self.response_body.as_ref().map_or(0, |b| b.len() + ALLOC)
+            + self.client_id.as_deref().map_or(0, text)
+            + self.fault.as_deref().map_or(0, text)
+            + self
+                .unknown_fields
+                .iter()
+                .map(|f| std::mem::size_of::<String>() + text(f))
+                .sum::<usize>()
+            + self.delivery.as_ref().map_or(0, |d| {
+                std::mem::size_of::<Delivery>() + text(&d.url) + d.error.as_deref().map_or(0, text)
+            })
+            + self.simulation.as_ref().map_or(0, |v| 64 + v.to_string().len())
+    }
+
     /// Whether one of `ids` (lower case) is in this entry's path, query, body or response body.
     fn mentions(&self, ids: &[String]) -> bool {
         let has = |text: &[u8]| {
@@ -453,6 +560,22 @@ mod tests {
         assert_eq!(j.remove_mentioning(&["aaaa-1".into(), "bbbb-2".into()]), 2);
         assert_eq!(j.len(), 1);
         assert_eq!(j.remove_mentioning(&[]), 0);
+    }
+
+    #[test]
+    fn ring_is_bounded_by_bytes_and_keeps_its_count_in_step() {
+        let one = entry(&Journal::new(1), "GET", "/a").approx_bytes();
+        let j = Journal::with_max_bytes(100, one * 3);
+        for p in ["/a", "/b", "/c", "/d", "/e"] {
+            j.record(entry(&j, "GET", p));
+        }
+        assert_eq!(j.len(), 3);
+        assert!(j.bytes() <= one * 3);
+        j.remove_mentioning(&["/d".to_string()]);
+        assert_eq!(j.len(), 2);
+        assert_eq!(j.bytes(), one * 2);
+        j.clear();
+        assert_eq!(j.bytes(), 0);
     }
 
     #[test]

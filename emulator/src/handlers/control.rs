@@ -114,6 +114,10 @@ pub async fn handle(
         ("/_emulator/reset", _) => method_not_allowed("POST"),
         ("/_emulator/seed", &Method::GET) => Reply::ok_json(&app.seed),
         ("/_emulator/seed", _) => method_not_allowed("GET"),
+        ("/_emulator/stats", &Method::GET) => Reply::ok_json(&app.stats(app.clock.now())),
+        ("/_emulator/stats", _) => method_not_allowed("GET"),
+        ("/_emulator/invariants", &Method::GET) => invariants(app),
+        ("/_emulator/invariants", _) => method_not_allowed("GET"),
         ("/_emulator/poll-delays", m) => poll_delays(app, m, body),
         ("/_emulator/callbacks", &Method::GET) => {
             Reply::ok_json(&json!({ "callbacks": app.callbacks.list() }))
@@ -131,7 +135,7 @@ pub async fn handle(
         }
         _ => Reply::json(
             StatusCode::NOT_FOUND,
-            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "DELETE journal?posId=", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST tokens/expire", "POST reset", "GET seed", "GET|DELETE callbacks", "PUT|GET|DELETE callbacks/{alias}", "POST payments/{id}/end", "POST refunds/{id}/end", "GET|PUT|DELETE poll-delays", "PUT|DELETE pointofsales/{id}/poll-delays", "PUT|DELETE payments/{id}/poll-delays", "PUT|DELETE refunds/{id}/poll-delays"] }),
+            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "DELETE journal?posId=", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST tokens/expire", "POST reset", "GET seed", "GET stats", "GET invariants", "GET|DELETE callbacks", "PUT|GET|DELETE callbacks/{alias}", "POST payments/{id}/end", "POST refunds/{id}/end", "GET|PUT|DELETE poll-delays", "PUT|DELETE pointofsales/{id}/poll-delays", "PUT|DELETE payments/{id}/poll-delays", "PUT|DELETE refunds/{id}/poll-delays"] }),
         ),
     }
 }
@@ -196,6 +200,26 @@ fn tokens(app: &App, reason: TokenError, body: &Bytes) -> Reply {
         answer["posId"] = json!(p.to_string());
     }
     Reply::ok_json(&answer)
+}
+
+/// `GET /_emulator/invariants`: what must hold however long the emulator runs (one active
+/// payment per PoS, one resource per idempotency key and one key per resource), with the
+/// offenders. Always 200: `ok` says whether they hold.
+fn invariants(app: &App) -> Reply {
+    let now = app.clock.now();
+    let store = app.lock(now);
+    let offenders = store.invariant_offenders();
+    let checked = store.stats();
+    drop(store);
+    Reply::ok_json(&json!({
+        "ok": offenders.is_empty(),
+        "offenders": offenders,
+        "checked": {
+            "pointOfSales": checked.pos_live + checked.pos_deleted,
+            "payments": checked.payments,
+            "idempotencyRecords": checked.idempotency_records,
+        },
+    }))
 }
 
 /// `/_emulator/{payments|refunds|pointofsales}/{id}/{action}` split into its three parts.

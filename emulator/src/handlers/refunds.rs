@@ -109,7 +109,7 @@ pub fn capture(
     now: DateTime<Utc>,
 ) -> Result<Reply, ApiError> {
     let mut store = app.lock(now);
-    store.capture_refund(&caller.owner, req.id())?;
+    store.capture_refund(&caller.owner, req.id(), now)?;
     Ok(Reply::ok())
 }
 
@@ -121,6 +121,6 @@ pub fn cancel(
     now: DateTime<Utc>,
 ) -> Result<Reply, ApiError> {
     let mut store = app.lock(now);
-    store.cancel_refund(&caller.owner, req.id())?;
+    store.cancel_refund(&caller.owner, req.id(), now)?;
     Ok(Reply::ok())
 }

@@ -107,6 +107,16 @@ impl PollDelays {
         }
     }
 
+    /// How many rules there are (global, per PoS, per resource).
+    pub fn rule_count(&self) -> usize {
+        self.global.len() + self.by_pos.len() + self.by_resource.len()
+    }
+
+    /// How many per-resource poll counts there are.
+    pub fn counter_count(&self) -> usize {
+        self.served.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.global.is_empty() && self.by_pos.is_empty() && self.by_resource.is_empty()
     }

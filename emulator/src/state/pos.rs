@@ -2,6 +2,7 @@
 //! holding at most one active payment and at most one checked-in user.
 
 use super::Owner;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -17,6 +18,9 @@ pub struct Pos {
     pub supported_beacon_types: Vec<&'static str>,
     pub require_payment_before_checkin: bool,
     pub deleted: bool,
+    /// When it was deleted: a deleted PoS is forgotten `finished_retention_secs` later, once
+    /// none of its payments remain.
+    pub deleted_at: Option<DateTime<Utc>>,
     /// The test user (seed index) checked in on this PoS.
     pub checked_in: Option<usize>,
     /// The payment in an active state (`Prepared`, `Paired`, `Initiated`, `IssuedToUser`).
@@ -56,6 +60,7 @@ mod tests {
             supported_beacon_types: vec!["QR"],
             require_payment_before_checkin: require,
             deleted: false,
+            deleted_at: None,
             checked_in: None,
             active_payment: None,
             payments: vec![],

@@ -82,6 +82,7 @@ impl Store {
                 supported_beacon_types: req.supported_beacon_types,
                 require_payment_before_checkin: req.require_payment_before_checkin,
                 deleted: false,
+                deleted_at: None,
                 checked_in: None,
                 active_payment: None,
                 payments: Vec::new(),
@@ -133,6 +134,7 @@ impl Store {
             ErrorCode::DeletePosOtherMerchant,
         )?;
         pos.deleted = true;
+        pos.deleted_at = Some(now);
         pos.checked_in = None;
         let beacon = pos.beacon_id.to_ascii_lowercase();
         let active = pos.active_payment.take();

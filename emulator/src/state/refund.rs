@@ -26,6 +26,11 @@ impl RefundStatus {
     pub fn counts_against_payment(self) -> bool {
         !matches!(self, Self::CancelledByClient | Self::CancelledByMobilePay)
     }
+
+    /// No transition leaves these states.
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::Initiated | Self::Reserved)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +44,8 @@ pub struct Refund {
     pub status: RefundStatus,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// When it reached its final state: the finished-resource retention counts from here.
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 impl Refund {
@@ -61,6 +68,7 @@ impl Refund {
             status: RefundStatus::Initiated,
             created_at: now,
             expires_at: None,
+            ended_at: None,
         }
     }
 
@@ -125,6 +133,7 @@ impl Refund {
             _ => return Err(from),
         }
         self.status = to;
+        self.ended_at = Some(now);
         Ok(from)
     }
 
@@ -132,6 +141,7 @@ impl Refund {
     pub fn expire(&mut self, now: DateTime<Utc>) -> bool {
         if self.status == RefundStatus::Reserved && self.expires_at.is_some_and(|e| e <= now) {
             self.status = RefundStatus::ExpiredAndCaptured;
+            self.ended_at = Some(now);
             true
         } else {
             false

@@ -113,16 +113,29 @@ impl Store {
         Ok((snapshot, reported))
     }
 
-    pub fn capture_refund(&mut self, owner: &Owner, id: &str) -> Result<(), ApiError> {
-        self.refund_mut_for(owner, id, ErrorCode::RefundNotFound404.into())?
-            .capture()
-            .map_err(Into::into)
+    pub fn capture_refund(
+        &mut self,
+        owner: &Owner,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let r = self.refund_mut_for(owner, id, ErrorCode::RefundNotFound404.into())?;
+        r.capture()?;
+        // A repeated capture (200 again) does not move the end: retention counts from the first.
+        r.ended_at.get_or_insert(now);
+        Ok(())
     }
 
-    pub fn cancel_refund(&mut self, owner: &Owner, id: &str) -> Result<(), ApiError> {
-        self.refund_mut_for(owner, id, ApiError::NotFound)?
-            .cancel()
-            .map_err(Into::into)
+    pub fn cancel_refund(
+        &mut self,
+        owner: &Owner,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let r = self.refund_mut_for(owner, id, ApiError::NotFound)?;
+        r.cancel()?;
+        r.ended_at.get_or_insert(now);
+        Ok(())
     }
 
     /// The control API's per-refund end decided by MobilePay (see

@@ -214,7 +214,7 @@ fn refund_limits() {
         code(s.create_refund(&config, &me, pay, "r2".into(), 401, "DKK", now)),
         Some(ErrorCode::RefundAmountTooHigh)
     );
-    s.cancel_refund(&me, &r1.to_string()).unwrap();
+    s.cancel_refund(&me, &r1.to_string(), now).unwrap();
     assert!(s
         .create_refund(&config, &me, pay, "r2".into(), 1000, "DKK", now)
         .is_ok());
