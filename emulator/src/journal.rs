@@ -261,6 +261,21 @@ impl Journal {
         before - entries.len()
     }
 
+    /// Drops every entry numbered below `seq`; returns how many. See
+    /// `DELETE /_emulator/journal?before=` (emulator/README.md).
+    pub fn remove_before(&self, seq: u64) -> usize {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        // The ring is sorted by seq ([`Journal::record`]): the old entries are at its front.
+        let old = entries.partition_point(|e| e.seq < seq);
+        entries.drain(..old);
+        old
+    }
+
+    /// The number the next request will get: every request numbered below it has arrived.
+    pub fn next_number(&self) -> u64 {
+        self.seq.load(Ordering::SeqCst) + 1
+    }
+
     /// How many entries the ring holds.
     pub fn len(&self) -> usize {
         self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
@@ -453,6 +468,26 @@ mod tests {
         assert_eq!(j.remove_mentioning(&["aaaa-1".into(), "bbbb-2".into()]), 2);
         assert_eq!(j.len(), 1);
         assert_eq!(j.remove_mentioning(&[]), 0);
+    }
+
+    #[test]
+    fn entries_numbered_below_a_mark_are_removed_and_no_others() {
+        let j = Journal::new(10);
+        for p in [
+            "/token",
+            "/pos/v10/stores",
+            "/pos/v10/pointofsales/x",
+            "/token",
+        ] {
+            j.record(entry(&j, "GET", p));
+        }
+        assert_eq!(j.next_number(), 5);
+        assert_eq!(j.remove_before(3), 2);
+        let left: Vec<u64> = j.query(&Query::default()).iter().map(|e| e.seq).collect();
+        assert_eq!(left, [3, 4]);
+        assert_eq!(j.remove_before(3), 0);
+        assert_eq!(j.remove_before(99), 2);
+        assert!(j.is_empty());
     }
 
     #[test]

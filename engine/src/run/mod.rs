@@ -6,6 +6,7 @@ mod case;
 pub mod error;
 mod exec;
 pub mod operator;
+pub mod plan;
 mod request;
 pub mod result;
 mod scope;
@@ -19,7 +20,7 @@ pub use step as step_runner;
 use crate::http::HttpClient;
 use crate::run::operator::OperatorConfig;
 use crate::run::result::{CaseReport, Status};
-use crate::scenario::model::{Case, ClientMode, TargetKind};
+use crate::scenario::model::{ClientMode, TargetKind};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -89,7 +90,7 @@ impl Cancellation {
 
 /// Progress callbacks for the console.
 pub trait Progress: Send + Sync {
-    fn case_started(&self, _case: &Case) {}
+    fn case_started(&self, _case: &plan::PlannedCase) {}
     fn case_finished(&self, _report: &CaseReport) {}
     /// A prompt takes the terminal (true) or gives it back (false): stop drawing meanwhile.
     fn pause(&self, _paused: bool) {}
@@ -106,6 +107,57 @@ pub struct RunContext {
     /// Environment variables, exposed to templates as `env.NAME`.
     pub env: Value,
     pub progress: Arc<dyn Progress>,
+    /// Where each running case's journal entries start, for the embedded emulator's low-water
+    /// mark (see [`case`]'s release of a finished case).
+    pub journal_marks: JournalMarks,
+}
+
+/// What the engine knows of the embedded emulator's journal numbering: the number the next
+/// request would get (learned from each release's answer, so never ahead of the truth), and
+/// that number as it was when each running case started. No running case's entries are older
+/// than the lowest of those (a case's requests are numbered after it starts), so the entries
+/// before it belong to finished cases, or to none (token requests, GET /stores): a journal
+/// judgement reads its own case's entries (it filters on the ids its case created), never those.
+#[derive(Debug, Default)]
+pub struct JournalMarks {
+    next_seq: std::sync::atomic::AtomicU64,
+    /// The marks of the running cases (a mark may be shared: how many cases hold it).
+    running: std::sync::Mutex<std::collections::BTreeMap<u64, usize>>,
+}
+
+impl JournalMarks {
+    /// A case starts: its mark, to give back to [`JournalMarks::finish`].
+    pub fn start(&self) -> u64 {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let mark = self.next_seq.load(Ordering::SeqCst);
+        *running.entry(mark).or_default() += 1;
+        mark
+    }
+
+    pub fn finish(&self, mark: u64) {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = running.get_mut(&mark) {
+            *n -= 1;
+            if *n == 0 {
+                running.remove(&mark);
+            }
+        }
+    }
+
+    /// The emulator said its next request number is `next`.
+    pub fn learned(&self, next: u64) {
+        self.next_seq.fetch_max(next, Ordering::SeqCst);
+    }
+
+    /// Entries numbered below this belong to no running case (0: none known yet).
+    pub fn low_water(&self) -> u64 {
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        running
+            .keys()
+            .next()
+            .copied()
+            .unwrap_or_else(|| self.next_seq.load(Ordering::SeqCst))
+    }
 }
 
 impl RunContext {
@@ -114,15 +166,19 @@ impl RunContext {
     }
 }
 
-/// Runs `cases` with at most `jobs` at a time; reports come back in the cases' order, one per
-/// case: a case never started because of Ctrl-C is reported skipped, and a case whose task
-/// panicked (an engine bug) is reported as an error, so neither can vanish from a green run.
+/// Runs `cases` with at most `jobs` at a time, each parsed again as it starts (`reloader`, see
+/// [`plan`]); reports come back in the cases' order, one per case: a case never started because
+/// of Ctrl-C is reported skipped, and a case whose task panicked (an engine bug) is reported as an
+/// error, so neither can vanish from a green run.
 ///
 /// Except in a dry run, each finished case is spooled ([`spool::Spool`]) and comes back as a
 /// summary, its full report in the returned store: memory stays flat however many cases run.
+/// Finished tasks are collected as they end, not at the end of the run: a finished task holds
+/// its whole allocation (the case's future) until it is joined.
 pub async fn run_cases(
     ctx: Arc<RunContext>,
-    cases: Vec<Case>,
+    cases: Vec<plan::PlannedCase>,
+    reloader: Arc<crate::scenario::Reloader>,
 ) -> (Vec<CaseReport>, Option<Arc<spool::Spool>>) {
     let spool = if ctx.options.dry_run {
         None
@@ -130,9 +186,11 @@ pub async fn run_cases(
         spool::Spool::new().ok().map(Arc::new)
     };
     let permits = Arc::new(Semaphore::new(ctx.options.jobs.max(1)));
-    let mut handles = Vec::with_capacity(cases.len());
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut collected = Collected::new(cases.len());
+    let mut cases = cases.into_iter().enumerate();
     let mut not_started = Vec::new();
-    for (index, case) in cases.into_iter().enumerate() {
+    while let Some((index, case)) = cases.next() {
         // The permit is taken here, before the case's task exists, so cases start in the order
         // they were selected (onboarding first; `--jobs 1` runs them exactly in that order).
         let permit = tokio::select! {
@@ -141,43 +199,47 @@ pub async fn run_cases(
         };
         let Some(permit) = permit.filter(|_| !ctx.cancel.is_cancelled()) else {
             not_started.push(case);
-            continue;
+            not_started.extend(cases.map(|(_, c)| c));
+            break;
         };
+        while let Some(done) = tasks.try_join_next_with_id() {
+            collected.take(&ctx, done);
+        }
+        let case = Arc::new(case);
         let ctx = ctx.clone();
         let spool = spool.clone();
-        // Prepared now: if the case's task panics, the case itself is gone with it.
-        let crashed = case::case_report(&case, Status::Error);
-        handles.push((
-            crashed,
-            tokio::spawn(async move {
-                let _permit = permit;
-                ctx.progress.case_started(&case);
-                let report = run_case(&ctx, &case).await;
-                ctx.progress.case_finished(&report);
-                match &spool {
-                    Some(spool) => spool.put(index, report),
-                    None => report,
+        let reloader = reloader.clone();
+        let planned = case.clone();
+        let handle = tasks.spawn(async move {
+            let _permit = permit;
+            ctx.progress.case_started(&planned);
+            let report = match planned.load(&reloader) {
+                Ok(case) => {
+                    let mark = ctx.journal_marks.start();
+                    let report = run_case(&ctx, &case).await;
+                    ctx.journal_marks.finish(mark);
+                    report
                 }
-            }),
-        ));
-    }
-    let mut reports = Vec::new();
-    for (mut crashed, handle) in handles {
-        match handle.await {
-            Ok(report) => reports.push(report),
-            Err(e) => {
-                let why = if e.is_panic() {
-                    "the engine failed (panicked) while running this case; please report it"
-                } else {
-                    "the case was aborted"
-                };
-                let category = crate::run::result::FailureCategory::Configuration;
-                crashed.failure = Some(case::case_failure(&crashed.file, category, why));
-                ctx.progress.case_finished(&crashed);
-                reports.push(crashed);
+                Err(why) => {
+                    let mut report = case::planned_report(&planned, Status::Error);
+                    let category = crate::run::result::FailureCategory::Configuration;
+                    report.failure = Some(case::case_failure(&report.file, category, &why));
+                    report
+                }
+            };
+            ctx.progress.case_finished(&report);
+            match &spool {
+                Some(spool) => spool.put(index, report),
+                None => report,
             }
-        }
+        });
+        // Kept to report the case if its task panics (the case itself is gone with it).
+        collected.running.insert(handle.id(), (index, case));
     }
+    while let Some(done) = tasks.join_next_with_id().await {
+        collected.take(&ctx, done);
+    }
+    let mut reports = collected.done;
     for case in not_started {
         reports.push(unrun_report(
             &case,
@@ -188,10 +250,61 @@ pub async fn run_cases(
     (reports, spool)
 }
 
+/// The reports of the cases run so far, in the cases' order.
+struct Collected {
+    /// The first cases, in order, every one of them finished.
+    done: Vec<CaseReport>,
+    /// Cases finished before one ahead of them, by index.
+    early: std::collections::BTreeMap<usize, CaseReport>,
+    /// The cases whose tasks have not been joined, by task.
+    running: std::collections::HashMap<tokio::task::Id, (usize, Arc<plan::PlannedCase>)>,
+}
+
+impl Collected {
+    fn new(cases: usize) -> Collected {
+        Collected {
+            done: Vec::with_capacity(cases),
+            early: Default::default(),
+            running: Default::default(),
+        }
+    }
+
+    /// A joined task: its report, or for a task that panicked (or was aborted) an error.
+    fn take(
+        &mut self,
+        ctx: &RunContext,
+        joined: Result<(tokio::task::Id, CaseReport), tokio::task::JoinError>,
+    ) {
+        let (id, report) = match joined {
+            Ok((id, report)) => (id, Ok(report)),
+            Err(e) => (e.id(), Err(e)),
+        };
+        let Some((index, case)) = self.running.remove(&id) else {
+            return;
+        };
+        let report = report.unwrap_or_else(|e| {
+            let why = if e.is_panic() {
+                "the engine failed (panicked) while running this case; please report it"
+            } else {
+                "the case was aborted"
+            };
+            let mut crashed = case::planned_report(&case, Status::Error);
+            let category = crate::run::result::FailureCategory::Configuration;
+            crashed.failure = Some(case::case_failure(&crashed.file, category, why));
+            ctx.progress.case_finished(&crashed);
+            crashed
+        });
+        self.early.insert(index, report);
+        while let Some(next) = self.early.remove(&self.done.len()) {
+            self.done.push(next);
+        }
+    }
+}
+
 /// A report for a case that produced none of its own.
-fn unrun_report(case: &Case, status: Status, skip: Option<&str>) -> CaseReport {
+fn unrun_report(case: &plan::PlannedCase, status: Status, skip: Option<&str>) -> CaseReport {
     CaseReport {
         skip_reason: skip.map(str::to_string),
-        ..case::case_report(case, status)
+        ..case::planned_report(case, status)
     }
 }

@@ -14,5 +14,5 @@ pub mod tags;
 pub mod yaml;
 
 pub use error::{LoadError, LoadErrorKind};
-pub use load::{load_paths, Suite};
+pub use load::{load_paths, plan_paths, Reloader, Suite};
 pub use model::*;
