@@ -126,15 +126,16 @@ pub struct JournalMarks {
 }
 
 impl JournalMarks {
-    /// A case starts: its mark, to give back to [`JournalMarks::finish`].
-    pub fn start(&self) -> u64 {
+    /// A case starts: its mark, held until the guard is dropped (when the case ends, even by a
+    /// panic, so a crashed case cannot hold the mark down for the rest of the run).
+    pub fn start(&self) -> MarkGuard<'_> {
         let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         let mark = self.next_seq.load(Ordering::SeqCst);
         *running.entry(mark).or_default() += 1;
-        mark
+        MarkGuard { marks: self, mark }
     }
 
-    pub fn finish(&self, mark: u64) {
+    fn finish(&self, mark: u64) {
         let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(n) = running.get_mut(&mark) {
             *n -= 1;
@@ -215,10 +216,8 @@ pub async fn run_cases(
             ctx.progress.case_started(&planned);
             let report = match planned.load(&reloader) {
                 Ok(case) => {
-                    let mark = ctx.journal_marks.start();
-                    let report = run_case(&ctx, &case).await;
-                    ctx.journal_marks.finish(mark);
-                    report
+                    let _mark = ctx.journal_marks.start();
+                    run_case(&ctx, &case).await
                 }
                 Err(why) => {
                     let mut report = case::planned_report(&planned, Status::Error);
@@ -228,10 +227,12 @@ pub async fn run_cases(
                 }
             };
             ctx.progress.case_finished(&report);
-            match &spool {
+            let report = match &spool {
                 Some(spool) => spool.put(index, report),
                 None => report,
-            }
+            };
+            release_freed_memory();
+            report
         });
         // Kept to report the case if its task panics (the case itself is gone with it).
         collected.running.insert(handle.id(), (index, case));
@@ -248,6 +249,30 @@ pub async fn run_cases(
         ));
     }
     (reports, spool)
+}
+
+/// A running case's journal mark (see [`JournalMarks::start`]).
+pub struct MarkGuard<'a> {
+    marks: &'a JournalMarks,
+    mark: u64,
+}
+
+impl Drop for MarkGuard<'_> {
+    fn drop(&mut self) {
+        self.marks.finish(self.mark);
+    }
+}
+
+/// Gives the pages a finished case freed back to the system. glibc keeps freed memory in the
+/// arena of the thread that allocated it (one per worker thread), and a case's requests, reports
+/// and parsed steps are allocated on whichever worker ran them: without this, a long run's peak
+/// creeps up with its length, memory that is free but still resident.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the system; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// The reports of the cases run so far, in the cases' order.
@@ -306,5 +331,31 @@ fn unrun_report(case: &plan::PlannedCase, status: Status, skip: Option<&str>) ->
     CaseReport {
         skip_reason: skip.map(str::to_string),
         ..case::planned_report(case, status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JournalMarks;
+
+    /// Entries below the mark of the oldest running case belong to no running case; what the
+    /// engine learns never moves a running case's mark, and never goes back.
+    #[test]
+    fn the_low_water_mark_is_the_oldest_running_cases_mark() {
+        let marks = JournalMarks::default();
+        assert_eq!(marks.low_water(), 0);
+        let first = marks.start();
+        marks.learned(10);
+        let second = marks.start();
+        let twin = marks.start();
+        assert_eq!(marks.low_water(), 0);
+        drop(first);
+        assert_eq!(marks.low_water(), 10);
+        marks.learned(5);
+        marks.learned(20);
+        drop(second);
+        assert_eq!(marks.low_water(), 10, "another case still holds mark 10");
+        drop(twin);
+        assert_eq!(marks.low_water(), 20);
     }
 }
