@@ -165,7 +165,7 @@ fn finish(
     let mut warnings = Vec::new();
     collect_warnings(&steps, &mut warnings);
     CaseReport {
-        failure,
+        failure: failure.map(Box::new),
         started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         duration_ms: start.elapsed().as_secs_f64() * 1000.0,
         steps,

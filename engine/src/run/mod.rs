@@ -188,10 +188,18 @@ pub async fn run_cases(
     };
     let permits = Arc::new(Semaphore::new(ctx.options.jobs.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
-    let mut collected = Collected::new(cases.len());
-    let mut cases = cases.into_iter().enumerate();
+    let total = cases.len();
+    let mut collected = Collected::new(total);
+    // Taken from the back, and the buffer shrunk as it empties: a planned case leaves memory
+    // when it starts (an iterator over the Vec would hold its whole buffer to the end).
+    let mut pending = cases;
+    pending.reverse();
     let mut not_started = Vec::new();
-    while let Some((index, case)) = cases.next() {
+    while let Some(case) = pending.pop() {
+        let index = total - pending.len() - 1;
+        if pending.capacity() > 64 && pending.len() < pending.capacity() / 2 {
+            pending.shrink_to_fit();
+        }
         // The permit is taken here, before the case's task exists, so cases start in the order
         // they were selected (onboarding first; `--jobs 1` runs them exactly in that order).
         let permit = tokio::select! {
@@ -200,7 +208,7 @@ pub async fn run_cases(
         };
         let Some(permit) = permit.filter(|_| !ctx.cancel.is_cancelled()) else {
             not_started.push(case);
-            not_started.extend(cases.map(|(_, c)| c));
+            not_started.extend(pending.drain(..).rev());
             break;
         };
         while let Some(done) = tasks.try_join_next_with_id() {
@@ -222,7 +230,8 @@ pub async fn run_cases(
                 Err(why) => {
                     let mut report = case::planned_report(&planned, Status::Error);
                     let category = crate::run::result::FailureCategory::Configuration;
-                    report.failure = Some(case::case_failure(&report.file, category, &why));
+                    report.failure =
+                        Some(Box::new(case::case_failure(&report.file, category, &why)));
                     report
                 }
             };
@@ -315,7 +324,7 @@ impl Collected {
             };
             let mut crashed = case::planned_report(&case, Status::Error);
             let category = crate::run::result::FailureCategory::Configuration;
-            crashed.failure = Some(case::case_failure(&crashed.file, category, why));
+            crashed.failure = Some(Box::new(case::case_failure(&crashed.file, category, why)));
             ctx.progress.case_finished(&crashed);
             crashed
         });

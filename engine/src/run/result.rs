@@ -287,7 +287,9 @@ pub struct CaseReport {
     pub file: String,
     pub tags: Vec<String>,
     pub status: Status,
-    pub failure: Option<Failure>,
+    /// Boxed: most cases pass, and a run keeps every case's summary until its reports are
+    /// written (an unboxed `Failure` would add its size to each of them).
+    pub failure: Option<Box<Failure>>,
     pub started_at: String,
     pub duration_ms: f64,
     pub steps: Vec<StepReport>,
