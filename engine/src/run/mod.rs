@@ -186,6 +186,8 @@ pub async fn run_cases(
     } else {
         spool::Spool::new().ok().map(Arc::new)
     };
+    // What loading and planning freed (every file parsed once) goes back before the run.
+    release_freed_memory();
     let permits = Arc::new(Semaphore::new(ctx.options.jobs.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     let total = cases.len();

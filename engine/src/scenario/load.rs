@@ -71,10 +71,11 @@ pub fn plan_paths<C>(paths: &[PathBuf], mut keep: impl FnMut(Case) -> C) -> (Sui
     // loads once, under the first spelling.
     let mut seen = std::collections::HashSet::new();
     files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
-    // "payments case 1" must name one case: reports, certificates and people refer to cases so.
-    // The later file of a pair becomes a load error (it does not run); the first one runs. Files
-    // load in order, so the first seen is the first file; the errors follow every other error.
-    let mut numbered: HashMap<(String, u32), PathBuf> = HashMap::new();
+    drop(seen); // a path per file: not kept while the files load
+                // "payments case 1" must name one case: reports, certificates and people refer to cases so.
+                // The later file of a pair becomes a load error (it does not run); the first one runs. Files
+                // load in order, so the first seen is the first file; the errors follow every other error.
+    let mut numbered: HashMap<(String, u32), Arc<SourceFile>> = HashMap::new();
     let mut duplicates = Vec::new();
     for file in files {
         let is_feature = file.file_name().is_some_and(|n| n == FEATURE_FILE);
@@ -106,7 +107,10 @@ pub fn plan_paths<C>(paths: &[PathBuf], mut keep: impl FnMut(Case) -> C) -> (Sui
 }
 
 /// The error for `case` if an earlier case of its feature has its number.
-fn duplicate_number(seen: &mut HashMap<(String, u32), PathBuf>, case: &Case) -> Option<LoadError> {
+fn duplicate_number(
+    seen: &mut HashMap<(String, u32), Arc<SourceFile>>,
+    case: &Case,
+) -> Option<LoadError> {
     let number = case.case_number?;
     let key = (case.feature.clone(), number);
     match seen.get(&key) {
@@ -116,11 +120,12 @@ fn duplicate_number(seen: &mut HashMap<(String, u32), PathBuf>, case: &Case) -> 
             LoadErrorKind::DuplicateCaseNumber {
                 feature: case.feature.clone(),
                 number,
-                first: first.clone(),
+                first: first.path.clone(),
             },
         )),
         None => {
-            seen.insert(key, case.file.path.clone());
+            // The case's own file handle (shared with what is kept of it), not a copy of its path.
+            seen.insert(key, case.file.clone());
             None
         }
     }
