@@ -182,6 +182,16 @@ impl Ring {
         self.entries.clear();
         self.bytes = 0;
     }
+
+    /// Drops the entries numbered below `seq`; returns how many. The ring is sorted by seq
+    /// ([`Journal::record`]), so they are all at its front.
+    fn remove_numbered_below(&mut self, seq: u64) -> usize {
+        let old = self.entries.partition_point(|e| e.seq < seq);
+        for _ in 0..old {
+            self.pop_front();
+        }
+        old
+    }
 }
 
 pub struct Journal {
@@ -325,6 +335,18 @@ impl Journal {
         let before = entries.len();
         entries.retain(|e| !e.mentions(ids));
         before - entries.len()
+    }
+
+    /// Drops every entry numbered below `seq`; returns how many. See
+    /// `DELETE /_emulator/journal?before=` (emulator/README.md).
+    pub fn remove_before(&self, seq: u64) -> usize {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.remove_numbered_below(seq)
+    }
+
+    /// The number the next request will get: every request numbered below it has arrived.
+    pub fn next_number(&self) -> u64 {
+        self.seq.load(Ordering::SeqCst) + 1
     }
 
     /// How many entries the ring holds.
@@ -576,6 +598,26 @@ mod tests {
         assert_eq!(j.bytes(), one * 2);
         j.clear();
         assert_eq!(j.bytes(), 0);
+    }
+
+    #[test]
+    fn entries_numbered_below_a_mark_are_removed_and_no_others() {
+        let j = Journal::new(10);
+        for p in [
+            "/token",
+            "/pos/v10/stores",
+            "/pos/v10/pointofsales/x",
+            "/token",
+        ] {
+            j.record(entry(&j, "GET", p));
+        }
+        assert_eq!(j.next_number(), 5);
+        assert_eq!(j.remove_before(3), 2);
+        let left: Vec<u64> = j.query(&Query::default()).iter().map(|e| e.seq).collect();
+        assert_eq!(left, [3, 4]);
+        assert_eq!(j.remove_before(3), 0);
+        assert_eq!(j.remove_before(99), 2);
+        assert!(j.is_empty());
     }
 
     #[test]

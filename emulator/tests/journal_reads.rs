@@ -233,3 +233,41 @@ async fn journal_after_hold_is_for_delay_faults_and_is_listed() {
     assert_eq!(listed["faults"][0]["journalAfterHold"], true, "{listed}");
     assert!(listed["faults"][1].get("journalAfterHold").is_none());
 }
+
+/// `DELETE /_emulator/journal?before=SEQ` (the engine's low-water mark): the entries numbered
+/// below SEQ go, whatever they name; later ones stay; the answer says the next number.
+#[tokio::test]
+async fn a_release_before_a_mark_drops_the_older_entries_only() {
+    let c = Ctx::start().await;
+    c.get("/pos/v10/stores").await.assert_ok();
+    c.get("/pos/v10/stores").await.assert_ok();
+    let (r, _) = read_journal(&c, "").await;
+    let seqs: Vec<u64> = entries(&r)
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert!(seqs.len() >= 2, "{seqs:?}");
+    let last = *seqs.last().unwrap();
+    let r = c
+        .control(
+            Method::DELETE,
+            &format!("/_emulator/journal?before={last}"),
+            None,
+        )
+        .await;
+    r.assert_ok();
+    assert_eq!(r.body["removed"], json!(seqs.len() - 1));
+    assert_eq!(r.body["nextSeq"], json!(last + 1));
+    let (r, _) = read_journal(&c, "").await;
+    let left: Vec<u64> = entries(&r)
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(left, [last]);
+    let r = c
+        .control(Method::DELETE, "/_emulator/journal?before=x", None)
+        .await;
+    assert_eq!(r.status, 400);
+    let r = c.control(Method::DELETE, "/_emulator/journal", None).await;
+    assert_eq!(r.status, 400);
+}

@@ -135,7 +135,7 @@ pub async fn handle(
         }
         _ => Reply::json(
             StatusCode::NOT_FOUND,
-            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "DELETE journal?posId=", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST tokens/expire", "POST reset", "GET seed", "GET stats", "GET invariants", "GET|DELETE callbacks", "PUT|GET|DELETE callbacks/{alias}", "POST payments/{id}/end", "POST refunds/{id}/end", "GET|PUT|DELETE poll-delays", "PUT|DELETE pointofsales/{id}/poll-delays", "PUT|DELETE payments/{id}/poll-delays", "PUT|DELETE refunds/{id}/poll-delays"] }),
+            &json!({ "error": "unknown control endpoint", "endpoints": ["GET journal", "DELETE journal?posId=&before=", "GET|POST|DELETE faults", "DELETE faults/{id}", "GET clock", "POST clock/advance", "POST tokens/revoke", "POST tokens/expire", "POST reset", "GET seed", "GET stats", "GET invariants", "GET|DELETE callbacks", "PUT|GET|DELETE callbacks/{alias}", "POST payments/{id}/end", "POST refunds/{id}/end", "GET|PUT|DELETE poll-delays", "PUT|DELETE pointofsales/{id}/poll-delays", "PUT|DELETE payments/{id}/poll-delays", "PUT|DELETE refunds/{id}/poll-delays"] }),
         ),
     }
 }
@@ -520,26 +520,42 @@ fn clock(app: &App, now: DateTime<Utc>) -> Reply {
     Reply::ok_json(&json!({ "now": rfc3339_ms(now), "offsetMs": app.clock.offset_ms() }))
 }
 
-/// `DELETE /_emulator/journal?posId=ID`: the end of a case (the engine calls it after the case's
-/// `finally`). Drops the journal entries that name the PoS, its payments, their refunds or its
-/// beacon, then, if the PoS is deleted, forgets it and what only it could reach
-/// ([`crate::state::Store::release_pos`]). Waits like a read first, so a request of the case
-/// still in flight is journaled, then dropped.
+/// `DELETE /_emulator/journal?posId=ID&before=SEQ` (either or both): the end of a case (the
+/// engine calls it after the case's `finally`). `posId` drops the journal entries that name the
+/// PoS, its payments, their refunds or its beacon, then, if the PoS is deleted, forgets it and
+/// what only it could reach ([`crate::state::Store::release_pos`]); `before` drops every entry
+/// numbered below SEQ (those that name no PoS, such as token requests, stay otherwise). Waits
+/// like a read first, so a request of the case still in flight is journaled, then dropped. The
+/// answer's `nextSeq` is the number the next request will get.
 async fn release(app: &App, query: Option<&str>) -> Reply {
-    let Some(pos) = param(query, "posId").and_then(|p| crate::validation::parse_guid(&p)) else {
-        return bad("posId must be a GUID");
+    let pos = match param(query, "posId").map(|p| crate::validation::parse_guid(&p)) {
+        None => None,
+        Some(Some(pos)) => Some(pos),
+        Some(None) => return bad("posId must be a GUID"),
     };
+    let before = match param(query, "before").map(|s| s.parse::<u64>()) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => return bad("before must be a sequence number"),
+    };
+    if pos.is_none() && before.is_none() {
+        return bad("posId must be a GUID");
+    }
     let wait = std::time::Duration::from_millis(app.config.journal_read_wait_ms);
     app.journal.settle(wait).await;
-    let mut store = app.lock(app.clock.now());
-    let mut ids = store.ids_of_pos(pos);
-    if ids.is_empty() {
-        ids.push(pos.to_string());
+    let mut removed = before.map_or(0, |seq| app.journal.remove_before(seq));
+    let mut released = false;
+    if let Some(pos) = pos {
+        let mut store = app.lock(app.clock.now());
+        let mut ids = store.ids_of_pos(pos);
+        if ids.is_empty() {
+            ids.push(pos.to_string());
+        }
+        removed += app.journal.remove_mentioning(&ids);
+        released = store.release_pos(pos);
     }
-    let removed = app.journal.remove_mentioning(&ids);
-    let released = store.release_pos(pos);
-    drop(store);
-    Reply::ok_json(&json!({ "removed": removed, "released": released }))
+    let next = app.journal.next_number();
+    Reply::ok_json(&json!({ "removed": removed, "released": released, "nextSeq": next }))
 }
 
 /// Header of a journal read that ended its wait with requests still in flight: how many.

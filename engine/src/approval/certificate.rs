@@ -133,11 +133,14 @@ pub fn features_of(cases: &[CaseReport], names: &BTreeMap<String, String>) -> Ve
             steps_skipped: steps
                 .skipped
                 .iter()
-                .map(|(step, file, line, reason)| SkippedStep {
-                    step: step.clone(),
-                    file: file.clone(),
-                    line: *line,
-                    reason: reason.clone(),
+                .map(|skipped| {
+                    let (step, file, line, reason) = &**skipped;
+                    SkippedStep {
+                        step: step.clone(),
+                        file: file.clone(),
+                        line: *line,
+                        reason: reason.clone(),
+                    }
                 })
                 .collect(),
             warnings: c

@@ -14,7 +14,8 @@
 //! Paths are listed in the certificate for people but are not part of the digest, so the same
 //! files run from another folder (or another checkout) give the same digest.
 
-use crate::scenario::model::{Action, Case, Step};
+use crate::run::plan::PlannedCase;
+use crate::scenario::model::{Action, Step};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,9 +62,11 @@ impl Manifest {
     /// The case files (their text as loaded, byte for byte what ran) and every fragment they
     /// use, directly or through other fragments. Fragments are read again from disk; a file
     /// that vanished since loading is an error rather than a silent hole in the digest.
-    pub fn of_cases<'a>(cases: impl IntoIterator<Item = &'a Case>) -> Result<Manifest, String> {
+    pub fn of_cases<'a>(
+        cases: impl IntoIterator<Item = &'a PlannedCase>,
+    ) -> Result<Manifest, String> {
         let mut files: BTreeMap<String, FileDigest> = BTreeMap::new();
-        let mut fragments: Vec<PathBuf> = Vec::new();
+        let mut fragments: Vec<&Path> = Vec::new();
         for case in cases {
             let path = display(&case.file.path);
             files.insert(
@@ -71,20 +74,17 @@ impl Manifest {
                 FileDigest {
                     path,
                     role: "case".into(),
-                    sha256: sha256_hex(case.source_text.as_bytes()),
+                    sha256: hex::encode(case.sha256),
                 },
             );
-            fragments.extend(case.feature_defaults.clone());
-            for step in case.setup.iter().chain(&case.steps).chain(&case.finally) {
-                collect_fragments(step, &mut fragments);
-            }
+            fragments.extend(case.fragments.iter().map(PathBuf::as_path));
         }
         for fragment in fragments {
-            let path = display(&fragment);
+            let path = display(fragment);
             if files.contains_key(&path) {
                 continue;
             }
-            let bytes = std::fs::read(&fragment)
+            let bytes = std::fs::read(fragment)
                 .map_err(|e| format!("cannot read the fragment {path} for the digest: {e}"))?;
             files.insert(
                 path.clone(),
@@ -105,7 +105,8 @@ impl Manifest {
     }
 }
 
-fn collect_fragments(step: &Step, out: &mut Vec<PathBuf>) {
+/// The fragments `step` uses, directly or through other fragments or `automate` steps.
+pub(crate) fn collect_fragments(step: &Step, out: &mut Vec<PathBuf>) {
     match &step.action {
         Action::Use(u) => {
             out.push(u.fragment.clone());

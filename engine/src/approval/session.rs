@@ -8,8 +8,9 @@ use super::{Approval, Outcome};
 use crate::config::Config;
 use crate::http::Target;
 use crate::redact::Redactor;
+use crate::run::plan::PlannedCase;
 use crate::run::result::{Identity, RunReport};
-use crate::scenario::model::{Case, Feature};
+use crate::scenario::model::Feature;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -90,7 +91,11 @@ pub fn ledger_path(config: &Config, cli: Option<&Path>) -> PathBuf {
 }
 
 impl Pending {
-    pub fn new(cases: &[Case], features: &[Feature], loaded: BTreeMap<String, usize>) -> Pending {
+    pub fn new(
+        cases: &[PlannedCase],
+        features: &[Feature],
+        loaded: BTreeMap<String, usize>,
+    ) -> Pending {
         Pending {
             manifest: Manifest::of_cases(cases),
             ran: super::count_by_feature(cases.iter().map(|c| c.feature.as_str())),

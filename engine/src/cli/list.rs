@@ -2,12 +2,12 @@
 
 use super::args::{SelectionArgs, EXIT_INVALID, EXIT_OK};
 use super::select::select;
-use crate::scenario::load_paths;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 pub fn list(paths: &[PathBuf], selection: &SelectionArgs) -> i32 {
-    let suite = load_paths(paths);
+    // The planned form is all a listing shows: no case is kept parsed.
+    let (suite, _) = crate::run::plan::plan_paths(paths);
     super::print_load_errors(&suite, super::use_color(std::io::stderr().is_terminal()));
     let cases = match select(selection, &suite.features, suite.cases) {
         Ok(c) => c,

@@ -87,7 +87,7 @@ pub fn default_paths(paths: Vec<std::path::PathBuf>) -> Vec<std::path::PathBuf> 
 }
 
 /// Prints load errors rustc-style on stderr.
-pub fn print_load_errors(suite: &crate::scenario::Suite, color: bool) {
+pub fn print_load_errors<C>(suite: &crate::scenario::Suite<C>, color: bool) {
     for e in &suite.errors {
         let source = suite.sources.get(&e.file).map(|s| s.as_ref());
         let text = e.render(source);

@@ -19,8 +19,9 @@
 //!   number of selected cases (it runs nothing and passes).
 
 use crate::approval::digest::Manifest;
+use crate::run::plan::PlannedCase;
 use crate::run::result::{CaseFile, PartitionInfo, SelectedFeature, SelectionInfo};
-use crate::scenario::{Case, Feature};
+use crate::scenario::Feature;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,10 +157,10 @@ impl Partition {
 /// computed exactly as the certificate computes it).
 pub fn split(
     partition: Partition,
-    selected: Vec<Case>,
+    selected: Vec<PlannedCase>,
     features: &[Feature],
     loaded_per_feature: &BTreeMap<String, usize>,
-) -> (Vec<Case>, SelectionInfo) {
+) -> (Vec<PlannedCase>, SelectionInfo) {
     let (digest, files, digest_error) = match Manifest::of_cases(&selected) {
         Ok(m) => (
             Some(m.digest()),
@@ -176,7 +177,7 @@ pub fn split(
         Err(e) => (None, Vec::new(), Some(e)),
     };
     let selection = SelectionInfo {
-        cases: selected.iter().map(Case::id).collect(),
+        cases: selected.iter().map(PlannedCase::id).collect(),
         features: features
             .iter()
             .map(|f| SelectedFeature {

@@ -13,7 +13,7 @@ use crate::run::operator::answers::Answers;
 use crate::run::operator::OperatorConfig;
 use crate::run::result::{LoadErrorReport, RunReport, TargetInfo, REPORT_SCHEMA_VERSION};
 use crate::run::{run_cases, Cancellation, CustomerMode, RunContext, RunOptions};
-use crate::scenario::{load_paths, ClientMode};
+use crate::scenario::ClientMode;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Instant;
@@ -34,7 +34,8 @@ pub async fn run(args: RunArgs) -> i32 {
     let args = with_config_defaults(args, config.as_ref());
     let paths = super::default_paths(args.paths.clone());
 
-    let suite = load_paths(&paths);
+    // Each case is kept in a compact form until it runs, then parsed again (`reloader`).
+    let (suite, reloader) = crate::run::plan::plan_paths(&paths);
     super::print_load_errors(&suite, super::use_color(std::io::stderr().is_terminal()));
     let load_errors: Vec<LoadErrorReport> = suite
         .errors
@@ -172,6 +173,7 @@ pub async fn run(args: RunArgs) -> i32 {
         cancel: cancel.clone(),
         env: serde_json::Value::Object(env),
         progress: console.clone(),
+        journal_marks: Default::default(),
     });
 
     handle_ctrl_c(cancel.clone(), console.clone());
@@ -191,7 +193,7 @@ pub async fn run(args: RunArgs) -> i32 {
             format!("{customer_mode:?}").to_lowercase()
         ));
     }
-    let (case_reports, spool) = run_cases(ctx.clone(), cases).await;
+    let (case_reports, spool) = run_cases(ctx.clone(), cases, reloader).await;
     console.finish();
     let interrupted = cancel.is_cancelled();
 

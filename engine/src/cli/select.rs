@@ -2,9 +2,10 @@
 //! `--tag` expressions and `--filter`.
 
 use super::args::SelectionArgs;
+use crate::run::plan::PlannedCase;
 use crate::scenario::convert::{feature_rank, FEATURE_IDS};
 use crate::scenario::tags::TagExpr;
-use crate::scenario::{Case, Feature};
+use crate::scenario::Feature;
 use std::collections::BTreeSet;
 
 /// Features selected by `--feature`, closed over `requires:`; None means all.
@@ -44,8 +45,8 @@ pub fn selected_features(
 pub fn select(
     args: &SelectionArgs,
     features: &[Feature],
-    cases: Vec<Case>,
-) -> Result<Vec<Case>, String> {
+    cases: Vec<PlannedCase>,
+) -> Result<Vec<PlannedCase>, String> {
     let feature_set = selected_features(args, features)?;
     let tag = args
         .tag
@@ -58,7 +59,7 @@ pub fn select(
             regex::Regex::new(&regex::escape(f)).expect("escaped text is a valid regex")
         })
     });
-    let mut out: Vec<Case> = cases
+    let mut out: Vec<PlannedCase> = cases
         .into_iter()
         .filter(|c| feature_set.as_ref().is_none_or(|s| s.contains(&c.feature)))
         .filter(|c| tag.as_ref().is_none_or(|t| t.matches(&c.tags)))

@@ -10,7 +10,8 @@ use super::args::{ClientArg, RunArgs, EXIT_INTERRUPTED, EXIT_INVALID};
 use crate::config::model::CERTIFICATION_VATS;
 use crate::config::{resolve_credentials, Config, CredentialError, CredentialKind};
 use crate::http::target::{Credentials, Target, SANDBOX_HOST};
-use crate::scenario::model::{Action, Case, Role, Step, TargetKind};
+use crate::run::plan::PlannedCase;
+use crate::scenario::model::TargetKind;
 use poscert_emulator::{Emulator, EmulatorConfig};
 
 pub const DEFAULT_MERCHANT_VAT: &str = "DK90000028";
@@ -26,17 +27,8 @@ pub struct PreparedTarget {
 /// Does any case have the customer act (check in, accept, cancel)? Against the sandbox the
 /// simulated customer needs the user-simulation credentials; a run without customer steps
 /// (onboarding alone) should not demand them.
-pub fn uses_customer(cases: &[Case]) -> bool {
-    fn walk(steps: &[Step]) -> bool {
-        steps.iter().any(|s| match &s.action {
-            Action::Operator(op) => op.role == Role::Customer || walk(&op.automate),
-            Action::Use(u) => walk(&u.steps),
-            _ => false,
-        })
-    }
-    cases
-        .iter()
-        .any(|c| walk(&c.setup) || walk(&c.steps) || walk(&c.finally))
+pub fn uses_customer(cases: &[PlannedCase]) -> bool {
+    cases.iter().any(|c| c.uses_customer)
 }
 
 fn rendered(message: String) -> String {

@@ -6,7 +6,6 @@ use super::detail::failure_text;
 use crate::redact::Redactor;
 use crate::run::result::{CaseReport, RunReport, Status};
 use crate::run::Progress;
-use crate::scenario::model::Case;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
 use std::sync::Mutex;
@@ -134,7 +133,7 @@ impl Progress for Console {
         }
     }
 
-    fn case_started(&self, case: &Case) {
+    fn case_started(&self, case: &crate::run::plan::PlannedCase) {
         if let Some(bar) = &self.bar {
             bar.set_message(format!("{} / {}", case.feature, case.name));
         }

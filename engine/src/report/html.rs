@@ -76,7 +76,7 @@ pub fn write(
     );
     run_header(&mut out, report, verdict, &m);
     toolbar(&mut out);
-    summary(&mut out, report, &order, &anchors, &m);
+    summary(&mut out, w, report, &order, &anchors, &m)?;
     load_errors(&mut out, report, &m);
     out.push_str("<section class=\"cases\" id=\"cases\">\n<h2>Cases</h2>\n");
     w.write_all(redactor.redact(&out).as_bytes())?;
@@ -254,7 +254,16 @@ fn toolbar(out: &mut String) {
     );
 }
 
-fn summary(out: &mut String, report: &RunReport, order: &[usize], anchors: &[String], m: &Markup) {
+/// The summary tables, written out (redacted) whenever `out` has grown past 64 KiB, at a row's
+/// end: a run of 10,000 cases does not hold its whole summary, twice (redacted), in memory.
+fn summary(
+    out: &mut String,
+    w: &mut dyn std::io::Write,
+    report: &RunReport,
+    order: &[usize],
+    anchors: &[String],
+    m: &Markup,
+) -> std::io::Result<()> {
     out.push_str("<section class=\"summary\" id=\"summary\">\n<h2>Summary</h2>\n");
     let mut features: Vec<&str> = Vec::new();
     for &i in order {
@@ -318,10 +327,15 @@ fn summary(out: &mut String, report: &RunReport, order: &[usize], anchors: &[Str
                 },
                 why = m.short(why, 160),
             );
+            if out.len() >= 64 * 1024 {
+                w.write_all(m.redactor.redact(out).as_bytes())?;
+                out.clear();
+            }
         }
         out.push_str("</tbody></table></div>\n");
     }
     out.push_str("</section>\n");
+    Ok(())
 }
 
 fn load_errors(out: &mut String, report: &RunReport, m: &Markup) {

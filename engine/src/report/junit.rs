@@ -105,7 +105,7 @@ fn case_testcase(case: &CaseReport) -> TestCase {
         .skip_reason
         .as_deref()
         .or_else(|| case.steps.iter().find_map(|s| s.skip_reason.as_deref()));
-    let mut status = status_of(case.status, case.failure.as_ref(), skip);
+    let mut status = status_of(case.status, case.failure.as_deref(), skip);
     if case.failure.is_some() {
         status.set_description(failure_text(case));
     }
@@ -184,7 +184,7 @@ fn step_testcases(case: &CaseReport) -> Vec<TestCase> {
             let mut status = status_of(s.status, s.failure.as_ref(), s.skip_reason.as_deref());
             if s.failure.is_some() {
                 let mut one = case.clone();
-                one.failure = s.failure.clone();
+                one.failure = s.failure.clone().map(Box::new);
                 one.steps = vec![s.clone()];
                 status.set_description(failure_text(&one));
             }

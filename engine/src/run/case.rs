@@ -107,25 +107,46 @@ pub async fn run_case(ctx: &RunContext, case: &Case) -> CaseReport {
 }
 
 /// The case is over: the embedded emulator drops its journal entries and, once the PoS is
-/// deleted, the PoS's state (`DELETE /_emulator/journal?posId=`), so a long run's memory stays
-/// flat. Housekeeping, never judged: a failure here changes nothing.
+/// deleted, the PoS's state (`DELETE /_emulator/journal?posId=`), and the entries older than
+/// every running case (`before=`, see [`super::JournalMarks`]: token requests and GET /stores
+/// name no PoS), so a long run's memory stays flat. Housekeeping, never judged: a failure here
+/// changes nothing.
 async fn release_pos(ctx: &RunContext, scope: &Scope) {
     let target = &ctx.http.target;
-    let (true, Some(control), Some(pos)) = (
+    let (true, Some(control)) = (
         target.release_cases && !ctx.options.dry_run,
         &target.control_url,
-        scope.get("posId").and_then(Value::as_str),
     ) else {
         return;
     };
-    let _ = ctx
+    let mut query: Vec<(&str, String)> = Vec::new();
+    if let Some(pos) = scope.get("posId").and_then(Value::as_str) {
+        query.push(("posId", pos.to_string()));
+    }
+    let low_water = ctx.journal_marks.low_water();
+    if low_water > 0 {
+        query.push(("before", low_water.to_string()));
+    }
+    if query.is_empty() {
+        return; // no PoS, and no mark learned yet: nothing to release
+    }
+    let Ok(response) = ctx
         .http
         .inner
         .delete(format!("{control}/journal"))
-        .query(&[("posId", pos)])
+        .query(&query)
         .timeout(std::time::Duration::from_secs(10))
         .send()
-        .await;
+        .await
+    else {
+        return;
+    };
+    // The first release teaches the first mark; without one, no `before=` is ever sent.
+    if let Ok(answer) = response.json::<Value>().await {
+        if let Some(next) = answer.get("nextSeq").and_then(Value::as_u64) {
+            ctx.journal_marks.learned(next);
+        }
+    }
 }
 
 fn finish(
@@ -144,7 +165,7 @@ fn finish(
     let mut warnings = Vec::new();
     collect_warnings(&steps, &mut warnings);
     CaseReport {
-        failure,
+        failure: failure.map(Box::new),
         started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         duration_ms: start.elapsed().as_secs_f64() * 1000.0,
         steps,
@@ -163,13 +184,46 @@ fn collect_warnings(steps: &[StepReport], out: &mut Vec<Warning>) {
 
 /// A case's report with its identity and `status`, and nothing run yet.
 pub(super) fn case_report(case: &Case, status: Status) -> CaseReport {
+    identity_report(
+        case.id(),
+        &case.name,
+        &case.feature,
+        case.case_number,
+        &case.file.path,
+        &case.tags,
+        status,
+    )
+}
+
+/// The same for a planned case (one that did not run, or could not be loaded again).
+pub(super) fn planned_report(case: &super::plan::PlannedCase, status: Status) -> CaseReport {
+    identity_report(
+        case.id(),
+        &case.name,
+        &case.feature,
+        case.case_number,
+        &case.file.path,
+        &case.tags,
+        status,
+    )
+}
+
+fn identity_report(
+    id: String,
+    name: &str,
+    feature: &str,
+    case_number: Option<u32>,
+    file: &std::path::Path,
+    tags: &[String],
+    status: Status,
+) -> CaseReport {
     CaseReport {
-        id: case.id(),
-        name: case.name.clone(),
-        feature: case.feature.clone(),
-        case_number: case.case_number,
-        file: case.file.path.display().to_string(),
-        tags: case.tags.clone(),
+        id,
+        name: name.to_string(),
+        feature: feature.to_string(),
+        case_number,
+        file: file.display().to_string(),
+        tags: tags.to_vec(),
         status,
         failure: None,
         started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),

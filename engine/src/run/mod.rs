@@ -6,6 +6,7 @@ mod case;
 pub mod error;
 mod exec;
 pub mod operator;
+pub mod plan;
 mod request;
 pub mod result;
 mod scope;
@@ -19,7 +20,7 @@ pub use step as step_runner;
 use crate::http::HttpClient;
 use crate::run::operator::OperatorConfig;
 use crate::run::result::{CaseReport, Status};
-use crate::scenario::model::{Case, ClientMode, TargetKind};
+use crate::scenario::model::{ClientMode, TargetKind};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -89,7 +90,7 @@ impl Cancellation {
 
 /// Progress callbacks for the console.
 pub trait Progress: Send + Sync {
-    fn case_started(&self, _case: &Case) {}
+    fn case_started(&self, _case: &plan::PlannedCase) {}
     fn case_finished(&self, _report: &CaseReport) {}
     /// A prompt takes the terminal (true) or gives it back (false): stop drawing meanwhile.
     fn pause(&self, _paused: bool) {}
@@ -106,6 +107,58 @@ pub struct RunContext {
     /// Environment variables, exposed to templates as `env.NAME`.
     pub env: Value,
     pub progress: Arc<dyn Progress>,
+    /// Where each running case's journal entries start, for the embedded emulator's low-water
+    /// mark (see [`case`]'s release of a finished case).
+    pub journal_marks: JournalMarks,
+}
+
+/// What the engine knows of the embedded emulator's journal numbering: the number the next
+/// request would get (learned from each release's answer, so never ahead of the truth), and
+/// that number as it was when each running case started. No running case's entries are older
+/// than the lowest of those (a case's requests are numbered after it starts), so the entries
+/// before it belong to finished cases, or to none (token requests, GET /stores): a journal
+/// judgement reads its own case's entries (it filters on the ids its case created), never those.
+#[derive(Debug, Default)]
+pub struct JournalMarks {
+    next_seq: std::sync::atomic::AtomicU64,
+    /// The marks of the running cases (a mark may be shared: how many cases hold it).
+    running: std::sync::Mutex<std::collections::BTreeMap<u64, usize>>,
+}
+
+impl JournalMarks {
+    /// A case starts: its mark, held until the guard is dropped (when the case ends, even by a
+    /// panic, so a crashed case cannot hold the mark down for the rest of the run).
+    pub fn start(&self) -> MarkGuard<'_> {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let mark = self.next_seq.load(Ordering::SeqCst);
+        *running.entry(mark).or_default() += 1;
+        MarkGuard { marks: self, mark }
+    }
+
+    fn finish(&self, mark: u64) {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = running.get_mut(&mark) {
+            *n -= 1;
+            if *n == 0 {
+                running.remove(&mark);
+            }
+        }
+    }
+
+    /// The emulator said its next request number is `next`.
+    pub fn learned(&self, next: u64) {
+        self.next_seq.fetch_max(next, Ordering::SeqCst);
+    }
+
+    /// Entries numbered below this belong to no running case (0: none known yet).
+    pub fn low_water(&self) -> u64 {
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        running
+            .keys()
+            .next()
+            .copied()
+            .unwrap_or_else(|| self.next_seq.load(Ordering::SeqCst))
+    }
 }
 
 impl RunContext {
@@ -114,25 +167,41 @@ impl RunContext {
     }
 }
 
-/// Runs `cases` with at most `jobs` at a time; reports come back in the cases' order, one per
-/// case: a case never started because of Ctrl-C is reported skipped, and a case whose task
-/// panicked (an engine bug) is reported as an error, so neither can vanish from a green run.
+/// Runs `cases` with at most `jobs` at a time, each parsed again as it starts (`reloader`, see
+/// [`plan`]); reports come back in the cases' order, one per case: a case never started because
+/// of Ctrl-C is reported skipped, and a case whose task panicked (an engine bug) is reported as an
+/// error, so neither can vanish from a green run.
 ///
 /// Except in a dry run, each finished case is spooled ([`spool::Spool`]) and comes back as a
 /// summary, its full report in the returned store: memory stays flat however many cases run.
+/// Finished tasks are collected as they end, not at the end of the run: a finished task holds
+/// its whole allocation (the case's future) until it is joined.
 pub async fn run_cases(
     ctx: Arc<RunContext>,
-    cases: Vec<Case>,
+    cases: Vec<plan::PlannedCase>,
+    reloader: Arc<crate::scenario::Reloader>,
 ) -> (Vec<CaseReport>, Option<Arc<spool::Spool>>) {
     let spool = if ctx.options.dry_run {
         None
     } else {
         spool::Spool::new().ok().map(Arc::new)
     };
+    // What loading and planning freed (every file parsed once) goes back before the run.
+    release_freed_memory();
     let permits = Arc::new(Semaphore::new(ctx.options.jobs.max(1)));
-    let mut handles = Vec::with_capacity(cases.len());
+    let mut tasks = tokio::task::JoinSet::new();
+    let total = cases.len();
+    let mut collected = Collected::new(total);
+    // Taken from the back, and the buffer shrunk as it empties: a planned case leaves memory
+    // when it starts (an iterator over the Vec would hold its whole buffer to the end).
+    let mut pending = cases;
+    pending.reverse();
     let mut not_started = Vec::new();
-    for (index, case) in cases.into_iter().enumerate() {
+    while let Some(case) = pending.pop() {
+        let index = total - pending.len() - 1;
+        if pending.capacity() > 64 && pending.len() < pending.capacity() / 2 {
+            pending.shrink_to_fit();
+        }
         // The permit is taken here, before the case's task exists, so cases start in the order
         // they were selected (onboarding first; `--jobs 1` runs them exactly in that order).
         let permit = tokio::select! {
@@ -141,43 +210,48 @@ pub async fn run_cases(
         };
         let Some(permit) = permit.filter(|_| !ctx.cancel.is_cancelled()) else {
             not_started.push(case);
-            continue;
+            not_started.extend(pending.drain(..).rev());
+            break;
         };
+        while let Some(done) = tasks.try_join_next_with_id() {
+            collected.take(&ctx, done);
+        }
+        let case = Arc::new(case);
         let ctx = ctx.clone();
         let spool = spool.clone();
-        // Prepared now: if the case's task panics, the case itself is gone with it.
-        let crashed = case::case_report(&case, Status::Error);
-        handles.push((
-            crashed,
-            tokio::spawn(async move {
-                let _permit = permit;
-                ctx.progress.case_started(&case);
-                let report = run_case(&ctx, &case).await;
-                ctx.progress.case_finished(&report);
-                match &spool {
-                    Some(spool) => spool.put(index, report),
-                    None => report,
+        let reloader = reloader.clone();
+        let planned = case.clone();
+        let handle = tasks.spawn(async move {
+            let _permit = permit;
+            ctx.progress.case_started(&planned);
+            let report = match planned.load(&reloader) {
+                Ok(case) => {
+                    let _mark = ctx.journal_marks.start();
+                    run_case(&ctx, &case).await
                 }
-            }),
-        ));
+                Err(why) => {
+                    let mut report = case::planned_report(&planned, Status::Error);
+                    let category = crate::run::result::FailureCategory::Configuration;
+                    report.failure =
+                        Some(Box::new(case::case_failure(&report.file, category, &why)));
+                    report
+                }
+            };
+            ctx.progress.case_finished(&report);
+            let report = match &spool {
+                Some(spool) => spool.put(index, report),
+                None => report,
+            };
+            release_freed_memory();
+            report
+        });
+        // Kept to report the case if its task panics (the case itself is gone with it).
+        collected.running.insert(handle.id(), (index, case));
     }
-    let mut reports = Vec::new();
-    for (mut crashed, handle) in handles {
-        match handle.await {
-            Ok(report) => reports.push(report),
-            Err(e) => {
-                let why = if e.is_panic() {
-                    "the engine failed (panicked) while running this case; please report it"
-                } else {
-                    "the case was aborted"
-                };
-                let category = crate::run::result::FailureCategory::Configuration;
-                crashed.failure = Some(case::case_failure(&crashed.file, category, why));
-                ctx.progress.case_finished(&crashed);
-                reports.push(crashed);
-            }
-        }
+    while let Some(done) = tasks.join_next_with_id().await {
+        collected.take(&ctx, done);
     }
+    let mut reports = collected.done;
     for case in not_started {
         reports.push(unrun_report(
             &case,
@@ -188,10 +262,111 @@ pub async fn run_cases(
     (reports, spool)
 }
 
+/// A running case's journal mark (see [`JournalMarks::start`]).
+pub struct MarkGuard<'a> {
+    marks: &'a JournalMarks,
+    mark: u64,
+}
+
+impl Drop for MarkGuard<'_> {
+    fn drop(&mut self) {
+        self.marks.finish(self.mark);
+    }
+}
+
+/// Gives the pages a finished case freed back to the system. glibc keeps freed memory in the
+/// arena of the thread that allocated it (one per worker thread), and a case's requests, reports
+/// and parsed steps are allocated on whichever worker ran them: without this, a long run's peak
+/// creeps up with its length, memory that is free but still resident.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the system; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// The reports of the cases run so far, in the cases' order.
+struct Collected {
+    /// The first cases, in order, every one of them finished.
+    done: Vec<CaseReport>,
+    /// Cases finished before one ahead of them, by index.
+    early: std::collections::BTreeMap<usize, CaseReport>,
+    /// The cases whose tasks have not been joined, by task.
+    running: std::collections::HashMap<tokio::task::Id, (usize, Arc<plan::PlannedCase>)>,
+}
+
+impl Collected {
+    fn new(cases: usize) -> Collected {
+        Collected {
+            done: Vec::with_capacity(cases),
+            early: Default::default(),
+            running: Default::default(),
+        }
+    }
+
+    /// A joined task: its report, or for a task that panicked (or was aborted) an error.
+    fn take(
+        &mut self,
+        ctx: &RunContext,
+        joined: Result<(tokio::task::Id, CaseReport), tokio::task::JoinError>,
+    ) {
+        let (id, report) = match joined {
+            Ok((id, report)) => (id, Ok(report)),
+            Err(e) => (e.id(), Err(e)),
+        };
+        let Some((index, case)) = self.running.remove(&id) else {
+            return;
+        };
+        let report = report.unwrap_or_else(|e| {
+            let why = if e.is_panic() {
+                "the engine failed (panicked) while running this case; please report it"
+            } else {
+                "the case was aborted"
+            };
+            let mut crashed = case::planned_report(&case, Status::Error);
+            let category = crate::run::result::FailureCategory::Configuration;
+            crashed.failure = Some(Box::new(case::case_failure(&crashed.file, category, why)));
+            ctx.progress.case_finished(&crashed);
+            crashed
+        });
+        self.early.insert(index, report);
+        while let Some(next) = self.early.remove(&self.done.len()) {
+            self.done.push(next);
+        }
+    }
+}
+
 /// A report for a case that produced none of its own.
-fn unrun_report(case: &Case, status: Status, skip: Option<&str>) -> CaseReport {
+fn unrun_report(case: &plan::PlannedCase, status: Status, skip: Option<&str>) -> CaseReport {
     CaseReport {
         skip_reason: skip.map(str::to_string),
-        ..case::case_report(case, status)
+        ..case::planned_report(case, status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JournalMarks;
+
+    /// Entries below the mark of the oldest running case belong to no running case; what the
+    /// engine learns never moves a running case's mark, and never goes back.
+    #[test]
+    fn the_low_water_mark_is_the_oldest_running_cases_mark() {
+        let marks = JournalMarks::default();
+        assert_eq!(marks.low_water(), 0);
+        let first = marks.start();
+        marks.learned(10);
+        let second = marks.start();
+        let twin = marks.start();
+        assert_eq!(marks.low_water(), 0);
+        drop(first);
+        assert_eq!(marks.low_water(), 10);
+        marks.learned(5);
+        marks.learned(20);
+        drop(second);
+        assert_eq!(marks.low_water(), 10, "another case still holds mark 10");
+        drop(twin);
+        assert_eq!(marks.low_water(), 20);
     }
 }

@@ -52,9 +52,36 @@ pub struct StepSummary {
     /// Steps passed, those inside fragments and `automate` included.
     pub passed: usize,
     /// Every skipped step (inside fragments too), in the order they ran: name, file, line, reason.
-    pub skipped: Vec<(String, String, u32, String)>,
+    /// Shared: the same step skipped for the same reason in many cases (a fragment's
+    /// `when: adapter` step) is held once, not once per case.
+    pub skipped: Vec<std::sync::Arc<SkippedStep>>,
     /// The status of each top-level step (a JUnit `<testcase>` each with `--junit-granularity step`).
     pub top: Vec<Status>,
+}
+
+/// A skipped step as a summary keeps it: name, file, line, reason.
+pub type SkippedStep = (String, String, u32, String);
+
+/// One shared copy of each distinct skipped step. Bounded: past `LIMIT` distinct ones (reasons
+/// rendered with per-case values), new ones are not shared, so the table cannot grow per case.
+fn shared_skip(name: &str, file: &str, line: u32, reason: &str) -> std::sync::Arc<SkippedStep> {
+    use std::collections::HashSet;
+    use std::sync::{Arc, Mutex, OnceLock};
+    const LIMIT: usize = 4096;
+    static TABLE: OnceLock<Mutex<HashSet<Arc<SkippedStep>>>> = OnceLock::new();
+    let step: SkippedStep = (name.into(), file.into(), line, reason.into());
+    let mut table = TABLE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(shared) = table.get(&step) {
+        return shared.clone();
+    }
+    let step = Arc::new(step);
+    if table.len() < LIMIT {
+        table.insert(step.clone());
+    }
+    step
 }
 
 impl StepSummary {
@@ -65,11 +92,11 @@ impl StepSummary {
                     out.passed += 1;
                 }
                 if s.status == Status::Skipped {
-                    out.skipped.push((
-                        s.name.clone(),
-                        s.file.clone(),
+                    out.skipped.push(shared_skip(
+                        &s.name,
+                        &s.file,
                         s.line,
-                        s.skip_reason.clone().unwrap_or_default(),
+                        s.skip_reason.as_deref().unwrap_or_default(),
                     ));
                 }
                 walk(&s.children, out);
@@ -260,7 +287,9 @@ pub struct CaseReport {
     pub file: String,
     pub tags: Vec<String>,
     pub status: Status,
-    pub failure: Option<Failure>,
+    /// Boxed: most cases pass, and a run keeps every case's summary until its reports are
+    /// written (an unboxed `Failure` would add its size to each of them).
+    pub failure: Option<Box<Failure>>,
     pub started_at: String,
     pub duration_ms: f64,
     pub steps: Vec<StepReport>,
@@ -276,10 +305,14 @@ pub struct CaseReport {
 }
 
 impl CaseReport {
-    /// This case as a summary: the steps dropped, what is needed of them kept.
+    /// This case as a summary: the steps dropped, what is needed of them kept. Its start time
+    /// and tags go too: only a case's own section of a report shows them, and that is written
+    /// from the full case ([`RunReport::full_case`]).
     pub fn summarized(mut self) -> CaseReport {
         let steps = std::mem::take(&mut self.steps);
         self.summary = Some(Box::new(StepSummary::of(&steps)));
+        self.started_at = String::new();
+        self.tags = Vec::new();
         self
     }
 

@@ -10,14 +10,30 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Everything found under the given paths.
-#[derive(Debug, Default)]
-pub struct Suite {
-    pub cases: Vec<Case>,
+#[path = "reload.rs"]
+mod reload;
+pub use reload::Reloader;
+
+/// Everything found under the given paths; `C` is what is kept of each case (the case itself,
+/// or a compact form of it: see [`plan_paths`]).
+#[derive(Debug)]
+pub struct Suite<C = Case> {
+    pub cases: Vec<C>,
     pub features: Vec<Feature>,
     pub errors: Vec<LoadError>,
     /// Source text of files that failed, for rustc-style rendering.
     pub sources: HashMap<PathBuf, Arc<str>>,
+}
+
+impl<C> Default for Suite<C> {
+    fn default() -> Self {
+        Suite {
+            cases: Vec::new(),
+            features: Vec::new(),
+            errors: Vec::new(),
+            sources: HashMap::new(),
+        }
+    }
 }
 
 /// The name of a feature folder's description file.
@@ -26,6 +42,14 @@ pub const FEATURE_FILE: &str = "feature.yaml";
 pub const FRAGMENTS_DIR: &str = "fragments";
 
 pub fn load_paths(paths: &[PathBuf]) -> Suite {
+    plan_paths(paths, |case| case).0
+}
+
+/// Loads every file as [`load_paths`] does (the same cases, errors and order), but keeps of each
+/// case only what `keep` makes of it, as soon as it is loaded: a run of thousands of cases then
+/// never holds them all parsed at once. The [`Reloader`] loads a case again when it runs, with
+/// the fragments and feature files loaded here.
+pub fn plan_paths<C>(paths: &[PathBuf], keep: impl FnMut(Case) -> C) -> (Suite<C>, Reloader) {
     let mut suite = Suite::default();
     let mut files = Vec::new();
     for path in paths {
@@ -46,7 +70,8 @@ pub fn load_paths(paths: &[PathBuf]) -> Suite {
     // loads once, under the first spelling.
     let mut seen = std::collections::HashSet::new();
     files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
-    load_files(Loader::default(), files, suite)
+    drop(seen); // a path per file: not kept while the files load
+    load_files(Loader::default(), files, suite, keep)
 }
 
 /// Loads `sources` (a path, which places errors and resolves `use:`, and the file's bytes) the
@@ -70,17 +95,39 @@ pub fn load_sources(sources: Vec<(PathBuf, Vec<u8>)>) -> Suite {
         files: Files::Memory(memory),
         ..Loader::default()
     };
-    load_files(loader, files, Suite::default())
+    load_files(loader, files, Suite::default(), |case| case).0
 }
 
-/// Loads each of `files` as a feature or a case, into `suite`.
-fn load_files(mut loader: Loader, files: Vec<PathBuf>, mut suite: Suite) -> Suite {
+/// Loads each of `files` as a feature or a case into `suite`, keeping of each case what `keep`
+/// makes of it.
+fn load_files<C>(
+    mut loader: Loader,
+    files: Vec<PathBuf>,
+    mut suite: Suite<C>,
+    mut keep: impl FnMut(Case) -> C,
+) -> (Suite<C>, Reloader) {
+    // "payments case 1" must name one case: reports, certificates and people refer to cases so.
+    // The later file of a pair becomes a load error (it does not run); the first one runs. Files
+    // load in order, so the first seen is the first file; the errors follow every other error.
+    let mut numbered: HashMap<(String, u32), Arc<SourceFile>> = HashMap::new();
+    let mut duplicates = Vec::new();
     for file in files {
         let is_feature = file.file_name().is_some_and(|n| n == FEATURE_FILE);
         let result = if is_feature {
             loader.load_feature(&file).map(|f| suite.features.push(f))
         } else {
-            loader.load_case(&file).map(|c| suite.cases.push(c))
+            loader.load_case(&file).map(|case| {
+                match duplicate_number(&mut numbered, &case) {
+                    Some(e) => {
+                        if let Some(text) = loader.sources.get(&case.file.path) {
+                            suite.sources.insert(case.file.path.clone(), text.clone());
+                        }
+                        duplicates.push(e);
+                    }
+                    None => suite.cases.push(keep(case)),
+                }
+                loader.forget_case_source(&file);
+            })
         };
         if let Err(e) = result {
             if let Some(text) = loader.sources.get(&e.file) {
@@ -89,44 +136,33 @@ fn load_files(mut loader: Loader, files: Vec<PathBuf>, mut suite: Suite) -> Suit
             suite.errors.push(e);
         }
     }
-    reject_duplicate_case_numbers(&mut suite, &loader);
-    suite
+    suite.errors.extend(duplicates);
+    (suite, Reloader::new(loader))
 }
 
-/// "payments case 1" must name one case: reports, certificates and people refer to cases so.
-/// The later file of a pair becomes a load error (it does not run); the first one runs.
-fn reject_duplicate_case_numbers(suite: &mut Suite, loader: &Loader) {
-    let mut seen: HashMap<(String, u32), PathBuf> = HashMap::new();
-    let mut keep = Vec::with_capacity(suite.cases.len());
-    for case in std::mem::take(&mut suite.cases) {
-        let Some(number) = case.case_number else {
-            keep.push(case);
-            continue;
-        };
-        let key = (case.feature.clone(), number);
-        match seen.get(&key) {
-            Some(first) => {
-                let pos = case_number_position(&case.source_text);
-                if let Some(text) = loader.sources.get(&case.file.path) {
-                    suite.sources.insert(case.file.path.clone(), text.clone());
-                }
-                suite.errors.push(LoadError::new(
-                    &case.file.path,
-                    pos,
-                    LoadErrorKind::DuplicateCaseNumber {
-                        feature: case.feature.clone(),
-                        number,
-                        first: first.clone(),
-                    },
-                ));
-            }
-            None => {
-                seen.insert(key, case.file.path.clone());
-                keep.push(case);
-            }
+/// The error for `case` if an earlier case of its feature has its number.
+fn duplicate_number(
+    seen: &mut HashMap<(String, u32), Arc<SourceFile>>,
+    case: &Case,
+) -> Option<LoadError> {
+    let number = case.case_number?;
+    let key = (case.feature.clone(), number);
+    match seen.get(&key) {
+        Some(first) => Some(LoadError::new(
+            &case.file.path,
+            case_number_position(&case.source_text),
+            LoadErrorKind::DuplicateCaseNumber {
+                feature: case.feature.clone(),
+                number,
+                first: first.path.clone(),
+            },
+        )),
+        None => {
+            // The case's own file handle (shared with what is kept of it), not a copy of its path.
+            seen.insert(key, case.file.clone());
+            None
         }
     }
-    suite.cases = keep;
 }
 
 /// Where `case:` is written (the model keeps only the number).
@@ -211,6 +247,14 @@ struct Loader {
 }
 
 impl Loader {
+    /// A case file's text is kept only to show a load error in it: once the case has loaded
+    /// (or its error has been taken), it goes, unless the file is a fragment too.
+    fn forget_case_source(&mut self, path: &Path) {
+        if !self.fragments.contains_key(path) {
+            self.sources.remove(path);
+        }
+    }
+
     fn read(&mut self, path: &Path) -> Result<(Arc<str>, Node), LoadError> {
         let bytes = self
             .files

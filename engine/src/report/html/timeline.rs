@@ -279,7 +279,7 @@ fn judge_links<'a>(case: &'a CaseReport, an: &mut CaseAnalysis<'a>) {
         .deciding
         .and_then(|s| s.failure.as_ref())
         .filter(|f| !f.evidence.is_empty())
-        .or(case.failure.as_ref());
+        .or(case.failure.as_deref());
     let lines: Vec<&str> = failure
         .map(|f| f.evidence.iter().map(String::as_str).collect())
         .unwrap_or_default();
