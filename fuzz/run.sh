@@ -57,14 +57,23 @@ run_one() {
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     echo "== $t: ${execs:-?} execs, ${rate:-?} exec/s in ${seconds}s"
-    rm -f "$log"
     local new
     new=$(comm -13 <(echo "$before") <(find "artifacts/$t" -type f | sort) | sed '/^$/d')
     if [ -n "$new" ]; then
+        # The panic and its stack, and the reproducer itself in base64: a CI log alone is then
+        # enough to reproduce (`base64 -d > repro`), whether or not the job keeps its artifacts.
+        echo "== $t: libFuzzer's last words:" >&2
+        grep -v -E '^#[0-9]+' "$log" | tail -n 60 >&2
         echo "== $t: new reproducer(s) (crash-*, timeout-*, oom-*, slow-unit-*):" >&2
-        echo "$new" >&2
+        local f
+        for f in $new; do
+            echo "$f ($(wc -c <"$f") bytes), base64:" >&2
+            head -c 65536 "$f" | base64 -w 100 >&2
+        done
+        rm -f "$log"
         return 1
     fi
+    rm -f "$log"
 }
 
 if [ "$target" = all ]; then
