@@ -199,3 +199,37 @@ async fn stats_and_invariants_describe_the_store_and_are_not_journaled() {
         405
     );
 }
+
+#[tokio::test]
+async fn a_short_retention_still_keeps_a_payment_through_its_idempotency_window() {
+    // Forgetting a payment forgets its keys too: with a retention shorter than the 24 h
+    // idempotency window, a retry within the window must still replay, not create a second
+    // payment.
+    let mut c = Ctx::start_with(poscert_emulator::EmulatorConfig {
+        finished_retention_secs: 3_600,
+        ..test_config()
+    })
+    .await;
+    let (pos, _) = c.create_pos().await;
+    let key = uuid();
+    let body = json!({ "posId": pos, "orderId": "short-retention", "amount": 10.0,
+                       "currencyCode": "DKK", "plannedCaptureDelay": "None" });
+    let first = c.post_idem("/pos/v10/payments", &key, body.clone()).await;
+    first.assert_ok();
+    let pay = first.body["paymentId"].as_str().unwrap().to_string();
+    c.post_empty(&format!("/pos/v10/payments/{pay}/cancel"))
+        .await
+        .assert_ok();
+    c.advance(2 * 3_600).await;
+    let retry = c.post_idem("/pos/v10/payments", &key, body.clone()).await;
+    retry.assert_ok();
+    assert_eq!(
+        retry.body["paymentId"],
+        json!(pay),
+        "the retry replays the first answer"
+    );
+    // Past the window, key and payment are forgotten together.
+    c.advance(DAY).await;
+    assert_eq!(c.get(&format!("/pos/v10/payments/{pay}")).await.status, 404);
+    invariants_hold(&c).await;
+}

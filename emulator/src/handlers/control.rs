@@ -539,7 +539,7 @@ async fn release(app: &App, query: Option<&str>) -> Reply {
         Some(Err(_)) => return bad("before must be a sequence number"),
     };
     if pos.is_none() && before.is_none() {
-        return bad("posId must be a GUID");
+        return bad("posId (a GUID) and/or before (a sequence number) is required");
     }
     let wait = std::time::Duration::from_millis(app.config.journal_read_wait_ms);
     app.journal.settle(wait).await;

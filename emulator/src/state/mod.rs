@@ -191,6 +191,7 @@ impl Store {
     fn forget_finished(&mut self, now: DateTime<Utc>, config: &EmulatorConfig) {
         let retention = secs(config.finished_retention_secs);
         let window = secs(config.refund_window_secs);
+        let idempotency_window = secs(config.idempotency_retention_secs);
         // Per payment: whether a refund is still open, and when the last final one ended.
         let mut refunds_of: HashMap<Uuid, (bool, Option<DateTime<Utc>>)> = HashMap::new();
         for r in self.refunds.values() {
@@ -213,7 +214,10 @@ impl Store {
             }
             // A final payment's `updated_at` is the moment it became final.
             let ended = last_refund.map_or(p.updated_at, |r| r.max(p.updated_at));
-            let mut until = ended + retention;
+            // Never before the idempotency window has passed: forgetting the payment forgets
+            // its keys too, and a retry within 24 h must replay, not create a second payment
+            // (matters only for a configured retention shorter than that window).
+            let mut until = (ended + retention).max(ended + idempotency_window);
             if let Some(captured) = p.captured_at {
                 until = until.max(captured + window);
             }

@@ -39,7 +39,9 @@ pub struct Target {
     /// The emulator's control API, when the target is our emulator.
     pub control_url: Option<String>,
     /// The emulator is the run's own (embedded): each case's journal entries and PoS state are
-    /// released when the case ends (`DELETE /_emulator/journal?posId=`), so memory stays flat.
+    /// released when the case ends (`DELETE /_emulator/journal?posId=&before=`: the case's own
+    /// entries and state, and every entry below the oldest running case's mark), so memory stays
+    /// flat.
     pub release_cases: bool,
     pub credentials: Option<Credentials>,
     /// Credentials of the user-simulation API (`x-ibm-client-id` / `x-ibm-client-secret`).
