@@ -501,6 +501,9 @@ impl<'a> Converter<'a> {
 
 /// Distinct template texts whose verdict is kept; beyond this, a text is parsed at each check.
 const TEMPLATE_CHECK_CACHE_LIMIT: usize = 16_384;
+/// Longer texts (a whole JSON body, say) are checked each time and not kept: they are rarely
+/// repeated, and the cache stays under 16,384 × 1 KiB however large the texts of a run.
+const TEMPLATE_CHECK_CACHE_MAX_TEXT: usize = 1024;
 
 /// Checks `{{ }}` balance and that handlebars can parse the text.
 ///
@@ -534,7 +537,7 @@ pub fn check_template_syntax(text: &str) -> Result<(), String> {
     let mut guard = cache
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if guard.len() < TEMPLATE_CHECK_CACHE_LIMIT {
+    if guard.len() < TEMPLATE_CHECK_CACHE_LIMIT && text.len() <= TEMPLATE_CHECK_CACHE_MAX_TEXT {
         guard.insert(text.to_string(), verdict.clone());
     }
     verdict
