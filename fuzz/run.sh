@@ -2,7 +2,8 @@
 # Runs one fuzz target (or all, one after another) for SECONDS each.
 #   fuzz/run.sh TARGET SECONDS     e.g. fuzz/run.sh case_loader 60
 #   fuzz/run.sh all SECONDS
-# Builds with nightly (`cargo +nightly fuzz build`; installs cargo-fuzz if missing), copies the
+# Builds with nightly (`cargo +nightly fuzz build -O -a`: optimised, debug assertions on;
+# installs cargo-fuzz if missing; refuses a fuzz/Cargo.lock that no longer matches), copies the
 # committed seeds into a working corpus fuzz/corpus/TARGET (gitignored, kept between runs),
 # runs libFuzzer with the target's dictionary, and prints the exec count and exec/s. Crash,
 # timeout and out-of-memory reproducers land in fuzz/artifacts/TARGET/ (gitignored); if one
@@ -28,9 +29,18 @@ dict_for() {
     esac
 }
 
-if ! command -v cargo-fuzz >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo-fuzz" ]; then
-    cargo install cargo-fuzz --locked
-fi
+prepare() {
+    if ! command -v cargo-fuzz >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo-fuzz" ]; then
+        cargo install cargo-fuzz --locked
+    fi
+    # cargo fuzz has no --locked: check the committed lock file first, so a build never
+    # rewrites it quietly (as the root workspace's `--locked` builds would refuse to).
+    if ! cargo +nightly metadata --locked --format-version 1 >/dev/null; then
+        echo "fuzz/Cargo.lock no longer matches fuzz/Cargo.toml and its path dependencies:" \
+            "run \`cargo +nightly update --workspace\` in fuzz/ and commit the lock file" >&2
+        exit 2
+    fi
+}
 
 run_one() {
     local t=$1
@@ -76,9 +86,16 @@ run_one() {
     rm -f "$log"
 }
 
-if [ "$target" = all ]; then
-    status=0
-    for t in "${TARGETS[@]}"; do run_one "$t" || status=1; done
-    exit $status
-fi
-run_one "$target"
+main() {
+    prepare
+    if [ "$target" = all ]; then
+        local status=0 t
+        for t in "${TARGETS[@]}"; do run_one "$t" || status=1; done
+        return $status
+    fi
+    run_one "$target"
+}
+
+# One line, read whole before it runs: editing this file during a long run cannot change
+# what the running script does next.
+main; exit $?
