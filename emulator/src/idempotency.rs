@@ -119,21 +119,9 @@ impl IdempotencyStore {
         self.records.retain(|_, r| now - r.created_at < retention);
     }
 
-    /// Forgets the records whose stored response names one of `ids` (lower case): a creation's
-    /// response carries the id it created (`posId`, `paymentId`, `refundId`).
-    pub fn forget_mentioning(&mut self, ids: &[String]) {
-        self.records.retain(|_, r| {
-            let Some(body) = &r.response.body else {
-                return true;
-            };
-            let lower = body.to_ascii_lowercase();
-            !ids.iter()
-                .any(|id| lower.windows(id.len()).any(|w| w == id.as_bytes()))
-        });
-    }
-
-    /// Forgets the records whose creation made one of `ids` (the retention of finished
-    /// resources, when keys are kept longer than the resources they created).
+    /// Forgets the records whose creation made one of `ids`: the retention of finished
+    /// resources (when keys are kept longer than the resources they created), and a released
+    /// case's deleted PoS with its payments and refunds.
     pub fn forget_resources(&mut self, ids: &std::collections::HashSet<uuid::Uuid>) {
         if ids.is_empty() {
             return;

@@ -233,3 +233,39 @@ async fn a_short_retention_still_keeps_a_payment_through_its_idempotency_window(
     assert_eq!(c.get(&format!("/pos/v10/payments/{pay}")).await.status, 404);
     invariants_hold(&c).await;
 }
+
+#[tokio::test]
+async fn releasing_a_finished_case_forgets_its_idempotency_records_at_once() {
+    // The embedded emulator's end of a case (`DELETE /_emulator/journal?posId=`) forgets a
+    // deleted PoS with what only it could reach, its idempotency records included, long before
+    // the 24 h sweep; keys of another PoS stay.
+    let c = Ctx::start().await;
+    let (other, _) = c.create_pos().await;
+    c.initiate_ok(&other, 5.0).await;
+    let (pos, _beacon, pay) = c.reserved(CREDIT, 20.0).await;
+    c.post(
+        &format!("/pos/v10/payments/{pay}/capture"),
+        json!({"amount": 20.0}),
+    )
+    .await
+    .assert_ok();
+    c.refund_ok(&pay, 5.0).await;
+    assert_eq!(stats(&c).await["store"]["idempotencyRecords"], json!(5));
+    c.req(Method::DELETE, &format!("/pos/v10/pointofsales/{pos}"))
+        .send()
+        .await
+        .unwrap();
+    let r = c
+        .control(
+            Method::DELETE,
+            &format!("/_emulator/journal?posId={pos}"),
+            None,
+        )
+        .await;
+    r.assert_ok();
+    assert_eq!(r.body["released"], json!(true), "{}", r.body);
+    let s = stats(&c).await;
+    assert_eq!(s["store"]["idempotencyRecords"], json!(2), "{s}");
+    assert_eq!(s["store"]["payments"], json!(1), "{s}");
+    invariants_hold(&c).await;
+}

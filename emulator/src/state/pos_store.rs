@@ -180,7 +180,6 @@ impl Store {
         if !self.poses.get(&pos).is_some_and(|p| p.deleted) {
             return false;
         }
-        let needles = self.ids_of_pos(pos);
         let Some(p) = self.poses.remove(&pos) else {
             return false;
         };
@@ -202,7 +201,7 @@ impl Store {
         self.orders.retain(|_, id| !ids.contains(id));
         self.deadlines
             .retain(|std::cmp::Reverse((_, d))| !ids.contains(&d.id()));
-        self.idempotency.forget_mentioning(&needles);
+        self.idempotency.forget_resources(&ids);
         self.poll_delays.forget(&ids);
         true
     }
