@@ -48,7 +48,7 @@ pub async fn run(args: RunArgs) -> i32 {
         })
         .collect();
     let loaded_per_feature =
-        crate::approval::count_by_feature(suite.cases.iter().map(|c| c.feature.as_str()));
+        crate::approval::count_by_feature(suite.cases.iter().map(|c| &*c.feature));
     let cases = match select(&args.selection, &suite.features, suite.cases) {
         Ok(c) => c,
         Err(e) => {
