@@ -162,10 +162,11 @@ impl Layout {
                     }
                 }
                 if free {
-                    if taken.contains_key(&h) {
-                        collided.push((h, i));
-                    } else {
-                        taken.insert(h, i);
+                    match taken.entry(h) {
+                        std::collections::hash_map::Entry::Occupied(_) => collided.push((h, i)),
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(i);
+                        }
                     }
                     break;
                 }

@@ -50,6 +50,9 @@ pub trait CaseStore: Send + Sync + std::fmt::Debug {
     fn summary(&self, index: usize) -> std::io::Result<CaseReport>;
     /// How many cases it holds (numbered from 0).
     fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// The status of case `index`, kept in memory (counting needs no reading back).
     fn status(&self, index: usize) -> Option<Status>;
     /// The advisory warnings of every case, counted.
