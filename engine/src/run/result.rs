@@ -301,8 +301,8 @@ pub struct CaseReport {
     pub file: String,
     pub tags: Vec<String>,
     pub status: Status,
-    /// Boxed: most cases pass, and a run keeps every case's summary until its reports are
-    /// written (an unboxed `Failure` would add its size to each of them).
+    /// Boxed: most cases pass, and a run without a spool (a dry run, a merge) keeps every case
+    /// until its reports are written (an unboxed `Failure` would add its size to each of them).
     pub failure: Option<Box<Failure>>,
     pub started_at: String,
     pub duration_ms: f64,
