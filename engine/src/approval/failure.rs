@@ -143,9 +143,8 @@ impl FailureReport {
             engine_version: report.engine_version.clone(),
             written_at,
             summary: report.summary.clone(),
-            // A run's cases are summaries: the failed ones are read back whole (their steps).
-            // Read back from the spool (its temporary file): the full case, or when that
-            // fails its summary (failed_case then says what the summary knows).
+            // A run's cases are in its spool: the failed ones are read back whole (their
+            // steps), or when that fails as summaries (failed_case says what those know).
             failed_cases: (0..report.case_count())
                 .filter(|&i| report.case_status(i).map_or(true, |s| s != Status::Passed))
                 .filter_map(|i| match report.full_case(i) {
