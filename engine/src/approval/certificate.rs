@@ -118,9 +118,13 @@ pub struct SkippedStep {
 }
 
 /// Features in certification order, each with its cases' verdicts.
-pub fn features_of(cases: &[CaseReport], names: &BTreeMap<String, String>) -> Vec<CertFeature> {
+pub fn features_of<'a>(
+    cases: impl IntoIterator<Item = std::io::Result<std::borrow::Cow<'a, CaseReport>>>,
+    names: &BTreeMap<String, String>,
+) -> std::io::Result<Vec<CertFeature>> {
     let mut out: Vec<CertFeature> = Vec::new();
     for c in cases {
+        let c = c?;
         let steps = c.step_summary();
         let case = CertCase {
             id: c.id.clone(),
@@ -168,7 +172,7 @@ pub fn features_of(cases: &[CaseReport], names: &BTreeMap<String, String>) -> Ve
         }
     }
     out.sort_by_key(|f| crate::scenario::convert::feature_rank(&f.id));
-    out
+    Ok(out)
 }
 
 impl Certificate {

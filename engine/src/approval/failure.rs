@@ -143,19 +143,18 @@ impl FailureReport {
             engine_version: report.engine_version.clone(),
             written_at,
             summary: report.summary.clone(),
-            // A run's cases are summaries: the failed ones are read back whole (their steps).
-            failed_cases: (0..report.cases.len())
-                .filter(|&i| report.cases[i].status != Status::Passed)
-                .map(|i| match report.full_case(i) {
-                    Ok(c) => failed_case(&c),
-                    Err(_) => failed_case(&report.cases[i]),
+            // A run's cases are in its spool: the failed ones are read back whole (their
+            // steps), or when that fails as summaries (failed_case says what those know).
+            failed_cases: (0..report.case_count())
+                .filter(|&i| report.case_status(i).map_or(true, |s| s != Status::Passed))
+                .filter_map(|i| match report.full_case(i) {
+                    Ok(c) => Some(failed_case(&c)),
+                    Err(_) => report.case_summary(i).ok().map(|c| failed_case(&c)),
                 })
                 .collect(),
-            passed_cases: report
-                .cases
-                .iter()
-                .filter(|c| c.status == Status::Passed)
-                .map(|c| c.id.clone())
+            passed_cases: (0..report.case_count())
+                .filter(|&i| report.case_status(i).is_ok_and(|s| s == Status::Passed))
+                .filter_map(|i| report.case_summary(i).ok().map(|c| c.id.clone()))
                 .collect(),
             load_errors: report.load_errors.clone(),
         }

@@ -98,7 +98,7 @@ impl Pending {
     ) -> Pending {
         Pending {
             manifest: Manifest::of_cases(cases),
-            ran: super::count_by_feature(cases.iter().map(|c| c.feature.as_str())),
+            ran: super::count_by_feature(cases.iter().map(|c| &*c.feature)),
             loaded,
             names: features
                 .iter()

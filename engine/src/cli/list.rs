@@ -18,8 +18,8 @@ pub fn list(paths: &[PathBuf], selection: &SelectionArgs) -> i32 {
     };
     let mut current = String::new();
     for c in &cases {
-        if c.feature != current {
-            current = c.feature.clone();
+        if *c.feature != *current {
+            current = c.feature.to_string();
             let feature = suite.features.iter().find(|f| f.id == current);
             let name = feature.map(|f| f.name.as_str()).unwrap_or(current.as_str());
             let requires = feature

@@ -48,7 +48,7 @@ pub async fn run(args: RunArgs) -> i32 {
         })
         .collect();
     let loaded_per_feature =
-        crate::approval::count_by_feature(suite.cases.iter().map(|c| c.feature.as_str()));
+        crate::approval::count_by_feature(suite.cases.iter().map(|c| &*c.feature));
     let cases = match select(&args.selection, &suite.features, suite.cases) {
         Ok(c) => c,
         Err(e) => {
@@ -194,6 +194,16 @@ pub async fn run(args: RunArgs) -> i32 {
         ));
     }
     let (case_reports, spool) = run_cases(ctx.clone(), cases, reloader).await;
+    let summary = match &spool {
+        Some(spool) => {
+            use crate::run::result::CaseStore;
+            RunReport::count_statuses(
+                (0..spool.len()).filter_map(|i| spool.status(i)),
+                load_errors.len(),
+            )
+        }
+        None => RunReport::compute_summary(&case_reports, load_errors.len()),
+    };
     console.finish();
     let interrupted = cancel.is_cancelled();
 
@@ -215,7 +225,7 @@ pub async fn run(args: RunArgs) -> i32 {
         client_mode: format!("{client_mode:?}").to_lowercase(),
         customer_mode: format!("{customer_mode:?}").to_lowercase(),
         identity,
-        summary: RunReport::compute_summary(&case_reports, load_errors.len()),
+        summary,
         cases: case_reports,
         load_errors,
         hostname: gethostname::gethostname().to_string_lossy().into_owned(),

@@ -61,7 +61,7 @@ pub fn select(
     });
     let mut out: Vec<PlannedCase> = cases
         .into_iter()
-        .filter(|c| feature_set.as_ref().is_none_or(|s| s.contains(&c.feature)))
+        .filter(|c| feature_set.as_ref().is_none_or(|s| s.contains(&*c.feature)))
         .filter(|c| tag.as_ref().is_none_or(|t| t.matches(&c.tags)))
         .filter(|c| {
             filter.as_ref().is_none_or(|re| {
@@ -72,10 +72,10 @@ pub fn select(
         })
         .collect();
     out.sort_by(|a, b| {
-        (feature_rank(&a.feature), a.case_number, a.file.path.clone()).cmp(&(
+        (feature_rank(&a.feature), a.case_number, &a.file.path).cmp(&(
             feature_rank(&b.feature),
             b.case_number,
-            b.file.path.clone(),
+            &b.file.path,
         ))
     });
     Ok(out)

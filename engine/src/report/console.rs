@@ -87,7 +87,7 @@ impl Console {
         } else {
             self.paint("31", "FAILED")
         };
-        let warnings: usize = report.cases.iter().map(|c| c.warnings.len()).sum();
+        let warnings = report.warning_count();
         let warned = match warnings {
             0 => String::new(),
             1 => " with 1 advisory warning".to_string(),

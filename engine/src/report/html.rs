@@ -24,7 +24,7 @@ use crate::run::result::{
     Attempt, AttemptKind, CaseReport, Failure, RunReport, Status, StepReport, Warning,
 };
 use markup::{badge, duration, escape, pretty_body, slug, status_name, status_rank, Markup};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt::Write;
 use timeline::CaseAnalysis;
 
@@ -56,8 +56,7 @@ pub fn write(
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let m = Markup { redactor };
-    let anchors = case_anchors(&report.cases);
-    let order = case_order(&report.cases);
+    let layout = Layout::of(report)?;
     let mut out = String::with_capacity(64 * 1024);
     let verdict = verdict(report);
     let _ = write!(
@@ -76,13 +75,14 @@ pub fn write(
     );
     run_header(&mut out, report, verdict, &m);
     toolbar(&mut out);
-    summary(&mut out, w, report, &order, &anchors, &m)?;
+    summary(&mut out, w, report, &layout, &m)?;
     load_errors(&mut out, report, &m);
     out.push_str("<section class=\"cases\" id=\"cases\">\n<h2>Cases</h2>\n");
     w.write_all(redactor.redact(&out).as_bytes())?;
-    for &i in &order {
+    for &i in &layout.order {
         out.clear();
-        case_article(&mut out, &*report.full_case(i)?, &anchors[i], &m);
+        let case = report.full_case(i)?;
+        case_article(&mut out, &case, &layout.anchor(i, &case.id), &m);
         w.write_all(redactor.redact(&out).as_bytes())?;
     }
     out.clear();
@@ -107,43 +107,156 @@ fn verdict(report: &RunReport) -> &'static str {
     }
 }
 
-/// A unique element id per case, from its stable id.
-fn case_anchors(cases: &[CaseReport]) -> Vec<String> {
-    let mut seen = HashSet::new();
-    cases
-        .iter()
-        .map(|c| {
-            let base = format!("case-{}", slug(&c.id));
-            let mut id = base.clone();
-            let mut n = 2;
-            while !seen.insert(id.clone()) {
-                id = format!("{base}-{n}");
-                n += 1;
-            }
-            id
-        })
-        .collect()
+/// What the page's layout needs of every case, in memory while the page is written: the cases
+/// themselves are read back one at a time (a run of 10,000 does not hold them, nor their
+/// names and ids, at once), so this is a few bytes a case.
+struct Layout {
+    /// The features, in the order their first case appears.
+    features: Vec<String>,
+    /// Per case: its feature (an index into `features`) and status.
+    cases: Vec<(u32, Status)>,
+    /// Per case: the number its anchor ends with (`case-x-2`), 0 for none (`case-x`).
+    suffixes: Vec<u32>,
+    /// The cases in the page's order.
+    order: Vec<usize>,
 }
 
-/// Features with failures first, then cases with failures first, then by case number.
-fn case_order(cases: &[CaseReport]) -> Vec<usize> {
-    let mut feature_rank: std::collections::HashMap<&str, u8> = std::collections::HashMap::new();
-    for c in cases {
-        let r = feature_rank.entry(c.feature.as_str()).or_insert(9);
-        *r = (*r).min(status_rank(c.status));
+impl Layout {
+    fn of(report: &RunReport) -> std::io::Result<Layout> {
+        let mut features: Vec<String> = Vec::new();
+        let mut cases = Vec::with_capacity(report.case_count());
+        let mut numbers = Vec::with_capacity(report.case_count());
+        let mut suffixes = Vec::with_capacity(report.case_count());
+        // A unique element id per case, from its stable id: the first case with an id gets
+        // `case-<slug>`, the next `case-<slug>-2`, and so on. Kept as hashes of the ids taken
+        // (with the case that took each), checked against the case's id when two collide, so
+        // the set stays small: it only has to tell taken from free, and does so exactly.
+        let mut taken: HashMap<u64, usize> = HashMap::new();
+        let mut collided: Vec<(u64, usize)> = Vec::new();
+        for i in 0..report.case_count() {
+            let c = report.case_summary(i)?;
+            let feature = match features.iter().position(|f| *f == c.feature) {
+                Some(k) => k,
+                None => {
+                    features.push(c.feature.clone());
+                    features.len() - 1
+                }
+            };
+            cases.push((feature as u32, c.status));
+            numbers.push(c.case_number);
+            let base = format!("case-{}", slug(&c.id));
+            let mut n = 0u32;
+            loop {
+                let anchor = anchor_text(&base, n);
+                let h = hash_of(&anchor);
+                let holders = taken
+                    .get(&h)
+                    .into_iter()
+                    .chain(collided.iter().filter(|(k, _)| *k == h).map(|(_, j)| j));
+                let mut free = true;
+                for &j in holders {
+                    let other = report.case_summary(j)?;
+                    if anchor_text(&format!("case-{}", slug(&other.id)), suffixes[j]) == anchor {
+                        free = false;
+                        break;
+                    }
+                }
+                if free {
+                    match taken.entry(h) {
+                        std::collections::hash_map::Entry::Occupied(_) => collided.push((h, i)),
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(i);
+                        }
+                    }
+                    break;
+                }
+                n = if n == 0 { 2 } else { n + 1 };
+            }
+            suffixes.push(n);
+        }
+        drop(taken);
+        let order = case_order(report, &features, &cases, &numbers)?;
+        Ok(Layout {
+            features,
+            cases,
+            suffixes,
+            order,
+        })
     }
-    let mut order: Vec<usize> = (0..cases.len()).collect();
-    order.sort_by_key(|&i| {
-        let c = &cases[i];
+
+    /// The element id of case `i`, whose id is `id`.
+    fn anchor(&self, i: usize, id: &str) -> String {
+        anchor_text(&format!("case-{}", slug(id)), self.suffixes[i])
+    }
+
+    fn feature(&self, i: usize) -> &str {
+        &self.features[self.cases[i].0 as usize]
+    }
+}
+
+fn anchor_text(base: &str, suffix: u32) -> String {
+    match suffix {
+        0 => base.to_string(),
+        n => format!("{base}-{n}"),
+    }
+}
+
+fn hash_of(s: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(s)
+}
+
+/// Features with failures first, then cases with failures first, then by case number, then by
+/// name (the names read back only for cases alike in all the rest).
+fn case_order(
+    report: &RunReport,
+    features: &[String],
+    cases: &[(u32, Status)],
+    numbers: &[Option<u32>],
+) -> std::io::Result<Vec<usize>> {
+    let mut feature_rank = vec![9u8; features.len()];
+    for &(f, status) in cases {
+        let r = &mut feature_rank[f as usize];
+        *r = (*r).min(status_rank(status));
+    }
+    // Where each feature's name sorts among them: ordering by it orders by the name.
+    let mut by_name: Vec<usize> = (0..features.len()).collect();
+    by_name.sort_by(|&a, &b| features[a].cmp(&features[b]));
+    let mut name_rank = vec![0u32; features.len()];
+    for (rank, &f) in by_name.iter().enumerate() {
+        name_rank[f] = rank as u32;
+    }
+    let key = |i: usize| {
+        let (f, status) = cases[i];
         (
-            feature_rank[c.feature.as_str()],
-            c.feature.as_str(),
-            status_rank(c.status),
-            c.case_number,
-            c.name.as_str(),
+            feature_rank[f as usize],
+            name_rank[f as usize],
+            status_rank(status),
+            numbers[i],
         )
-    });
-    order
+    };
+    let mut order: Vec<usize> = (0..cases.len()).collect();
+    order.sort_by_key(|&i| key(i));
+    // Runs alike but for the name: by name, stably (as one sort by the whole key would).
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && key(order[end]) == key(order[start]) {
+            end += 1;
+        }
+        if end - start > 1 {
+            let mut run = Vec::with_capacity(end - start);
+            for &i in &order[start..end] {
+                run.push((report.case_summary(i)?.name.clone(), i));
+            }
+            run.sort_by(|a, b| a.0.cmp(&b.0));
+            for (slot, (_, i)) in order[start..end].iter_mut().zip(run) {
+                *slot = i;
+            }
+        }
+        start = end;
+    }
+    Ok(order)
 }
 
 fn case_title(c: &CaseReport) -> String {
@@ -155,7 +268,7 @@ fn case_title(c: &CaseReport) -> String {
 
 fn run_header(out: &mut String, report: &RunReport, verdict: &str, m: &Markup) {
     let s = &report.summary;
-    let warnings: usize = report.cases.iter().map(|c| c.warnings.len()).sum();
+    let warnings = report.warning_count();
     let _ = write!(
         out,
         "<header class=\"run\" data-status=\"{v}\">\n<div class=\"verdict {v}\">{verdict}</div>\n<h1>poscert certification report</h1>\n\
@@ -260,35 +373,30 @@ fn summary(
     out: &mut String,
     w: &mut dyn std::io::Write,
     report: &RunReport,
-    order: &[usize],
-    anchors: &[String],
+    layout: &Layout,
     m: &Markup,
 ) -> std::io::Result<()> {
     out.push_str("<section class=\"summary\" id=\"summary\">\n<h2>Summary</h2>\n");
     let mut features: Vec<&str> = Vec::new();
-    for &i in order {
-        let f = report.cases[i].feature.as_str();
+    for &i in &layout.order {
+        let f = layout.feature(i);
         if !features.contains(&f) {
             features.push(f);
         }
     }
     for feature in features {
-        let cases: Vec<usize> = order
+        let cases: Vec<usize> = layout
+            .order
             .iter()
             .copied()
-            .filter(|&i| report.cases[i].feature == feature)
+            .filter(|&i| layout.feature(i) == feature)
             .collect();
         let worst = cases
             .iter()
-            .map(|&i| report.cases[i].status)
+            .map(|&i| layout.cases[i].1)
             .min_by_key(|s| status_rank(*s))
             .unwrap_or(Status::Passed);
-        let count = |s: Status| {
-            cases
-                .iter()
-                .filter(|&&i| report.cases[i].status == s)
-                .count()
-        };
+        let count = |s: Status| cases.iter().filter(|&&i| layout.cases[i].1 == s).count();
         let _ = write!(
             out,
             "<div class=\"feature\" data-feature=\"{f}\" data-status=\"{st}\"><h3>{b} {f} <span class=\"feature-counts\">{} passed · {} failed · {} error · {} skipped</span></h3>\n\
@@ -303,7 +411,7 @@ fn summary(
             b = badge(worst),
         );
         for i in cases {
-            let c = &report.cases[i];
+            let c = report.case_summary(i)?;
             let why = c
                 .failure
                 .as_ref()
@@ -317,8 +425,8 @@ fn summary(
                 st = status_name(c.status),
                 w = c.warnings.len(),
                 b = badge(c.status),
-                a = anchors[i],
-                t = m.text(&case_title(c)),
+                a = layout.anchor(i, &c.id),
+                t = m.text(&case_title(&c)),
                 d = escape(&duration(c.duration_ms)),
                 wt = if c.warnings.is_empty() {
                     String::new()
@@ -749,6 +857,81 @@ mod tests {
         let page = render(&sample_report(), &redactor);
         assert_eq!(render(&spooled(sample_report()), &redactor), page);
         assert!(page.contains("data-case-id=\"s/p/01\"") && !page.contains("s3cr3t"));
+    }
+
+    /// The page's anchors and order as they were computed with every case in memory (a set
+    /// of the anchors taken, one sort by the whole key): the layout, kept to a few bytes a
+    /// case, gives the same, spooled or not.
+    #[test]
+    fn the_layout_is_the_one_computed_from_the_cases_in_memory() {
+        use crate::run::result::{sample_report, spooled};
+        use std::collections::HashSet;
+        fn anchors(cases: &[CaseReport]) -> Vec<String> {
+            let mut seen = HashSet::new();
+            cases
+                .iter()
+                .map(|c| {
+                    let base = format!("case-{}", slug(&c.id));
+                    let mut id = base.clone();
+                    let mut n = 2;
+                    while !seen.insert(id.clone()) {
+                        id = format!("{base}-{n}");
+                        n += 1;
+                    }
+                    id
+                })
+                .collect()
+        }
+        fn order(cases: &[CaseReport]) -> Vec<usize> {
+            let mut feature_rank: HashMap<&str, u8> = HashMap::new();
+            for c in cases {
+                let r = feature_rank.entry(c.feature.as_str()).or_insert(9);
+                *r = (*r).min(status_rank(c.status));
+            }
+            let mut order: Vec<usize> = (0..cases.len()).collect();
+            order.sort_by_key(|&i| {
+                let c = &cases[i];
+                (
+                    feature_rank[c.feature.as_str()],
+                    c.feature.as_str(),
+                    status_rank(c.status),
+                    c.case_number,
+                    c.name.as_str(),
+                )
+            });
+            order
+        }
+        let mut report = sample_report();
+        let template = report.cases[0].clone();
+        // Ids whose slugs collide (`a b`, `a-b`, and `a-b-2`, the second one's anchor), names
+        // alike and not, numbers and none, features in and out of name order.
+        for (id, feature, n, name, status) in [
+            ("a b", "refunds", None, "b", Status::Passed),
+            ("a-b", "refunds", None, "a", Status::Passed),
+            ("a-b-2", "refunds", None, "a", Status::Passed),
+            ("A_B", "cancellations", Some(3), "z", Status::Failed),
+            ("x", "cancellations", Some(3), "y", Status::Failed),
+            ("x", "cancellations", None, "y", Status::Skipped),
+            ("", "onboarding", Some(1), "n", Status::Passed),
+            ("!", "onboarding", Some(1), "n", Status::Passed),
+        ] {
+            let mut c = template.clone();
+            c.id = id.into();
+            c.feature = feature.into();
+            c.case_number = n;
+            c.name = name.into();
+            c.status = status;
+            report.cases.push(c);
+        }
+        let expected = (anchors(&report.cases), order(&report.cases));
+        let cases = report.cases.clone();
+        for report in [report.clone(), spooled(report)] {
+            let layout = Layout::of(&report).unwrap();
+            let anchors: Vec<String> = (0..cases.len())
+                .map(|i| layout.anchor(i, &cases[i].id))
+                .collect();
+            assert_eq!((anchors, layout.order.clone()), expected);
+        }
     }
 
     #[test]

@@ -70,11 +70,11 @@ pub fn write(report: &RunReport, redactor: &Redactor, out: &mut dyn Write) -> st
         .ok_or_else(|| std::io::Error::other("no cases in the report frame"))?;
     let (head, tail) = (&text[..at], &text[at + CASES.len()..]);
     out.write_all(redactor.redact(head).as_bytes())?;
-    if report.cases.is_empty() {
+    if report.case_count() == 0 {
         out.write_all(CASES.as_bytes())?;
     } else {
         out.write_all(b"\n  \"cases\": [")?;
-        for i in 0..report.cases.len() {
+        for i in 0..report.case_count() {
             let case = report.full_case(i)?;
             let json = serde_json::to_string_pretty(&*case).map_err(std::io::Error::other)?;
             drop(case);

@@ -270,13 +270,35 @@ pub fn write(
         out.set_timestamp(t);
     }
     out.set_time(Duration::from_secs_f64(report.duration_ms / 1000.0));
-    let mut features: Vec<&str> = report.cases.iter().map(|c| c.feature.as_str()).collect();
-    features.sort();
-    features.dedup();
+    // One pass over the cases' summaries (read back one at a time) for what the suites' frames
+    // need: per feature, its cases' durations and the statuses its `<testcase>`s count; per
+    // case, its feature.
+    let mut tally: Vec<(String, Vec<f64>, Vec<Status>)> = Vec::new();
+    let mut feature_of: Vec<u32> = Vec::with_capacity(report.case_count());
+    for case in report.case_summaries() {
+        let case = case?;
+        let k = match tally.iter().position(|(f, ..)| *f == case.feature) {
+            Some(k) => k,
+            None => {
+                tally.push((case.feature.clone(), Vec::new(), Vec::new()));
+                tally.len() - 1
+            }
+        };
+        feature_of.push(k as u32);
+        let (_, durations, statuses) = &mut tally[k];
+        durations.push(case.duration_ms);
+        match granularity {
+            Granularity::Case => statuses.push(case.status),
+            Granularity::Step => statuses.extend_from_slice(&case.step_summary().top),
+        }
+    }
+    let mut features: Vec<usize> = (0..tally.len()).collect();
+    features.sort_by(|&a, &b| tally[a].0.cmp(&tally[b].0));
     let marker = format!("poscert-placeholder-{}-", uuid::Uuid::new_v4());
     let mut placeholders = Vec::new();
-    for (k, feature) in features.iter().enumerate() {
-        let mut suite = TestSuite::new(*feature);
+    for (k, &t) in features.iter().enumerate() {
+        let (feature, durations, statuses) = &tally[t];
+        let mut suite = TestSuite::new(feature.as_str());
         if let Some(t) = timestamp(&report.started_at) {
             suite.set_timestamp(t);
         }
@@ -284,30 +306,18 @@ pub fn write(
             .extra
             .insert("hostname".into(), report.hostname.clone().into());
         suite.add_properties(run_properties(report));
-        let cases: Vec<&CaseReport> = report
-            .cases
-            .iter()
-            .filter(|c| c.feature == *feature)
-            .collect();
         suite.set_time(Duration::from_secs_f64(
-            cases.iter().map(|c| c.duration_ms).sum::<f64>() / 1000.0,
+            durations.iter().sum::<f64>() / 1000.0,
         ));
-        for case in cases {
-            match granularity {
-                Granularity::Case => count(&mut suite, case.status),
-                Granularity::Step => {
-                    for &status in &case.step_summary().top {
-                        count(&mut suite, status);
-                    }
-                }
-            }
+        for &status in statuses {
+            count(&mut suite, status);
         }
         if suite.tests > 0 {
             let name = format!("{marker}{k}");
             suite
                 .test_cases
                 .push(TestCase::new(name.clone(), TestCaseStatus::success()));
-            placeholders.push((name, *feature));
+            placeholders.push((name, t as u32));
         }
         out.add_test_suite(suite);
     }
@@ -347,7 +357,7 @@ pub fn write(
                 .ok_or_else(|| std::io::Error::other("JUnit placeholder lost"))?
             + 2;
         w.write_all(redactor.redact(&rest[..from]).as_bytes())?;
-        for i in (0..report.cases.len()).filter(|&i| report.cases[i].feature == feature) {
+        for i in (0..feature_of.len()).filter(|&i| feature_of[i] == feature) {
             let case = report.full_case(i)?;
             w.write_all(
                 redactor

@@ -172,8 +172,9 @@ impl RunContext {
 /// of Ctrl-C is reported skipped, and a case whose task panicked (an engine bug) is reported as an
 /// error, so neither can vanish from a green run.
 ///
-/// Except in a dry run, each finished case is spooled ([`spool::Spool`]) and comes back as a
-/// summary, its full report in the returned store: memory stays flat however many cases run.
+/// Except in a dry run, each finished case is spooled ([`spool::Spool`]), full and summarized,
+/// and the returned reports are empty (every case is in the returned store): memory stays flat
+/// however many cases run. Without a spool, the reports are the cases, in order.
 /// Finished tasks are collected as they end, not at the end of the run: a finished task holds
 /// its whole allocation (the case's future) until it is joined.
 pub async fn run_cases(
@@ -191,7 +192,8 @@ pub async fn run_cases(
     let permits = Arc::new(Semaphore::new(ctx.options.jobs.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     let total = cases.len();
-    let mut collected = Collected::new(total);
+    // Spooled reports are not collected: no room for them.
+    let mut collected = Collected::new(if spool.is_some() { 0 } else { total });
     // Taken from the back, and the buffer shrunk as it empties: a planned case leaves memory
     // when it starts (an iterator over the Vec would hold its whole buffer to the end).
     let mut pending = cases;
@@ -214,7 +216,7 @@ pub async fn run_cases(
             break;
         };
         while let Some(done) = tasks.try_join_next_with_id() {
-            collected.take(&ctx, done);
+            collected.take(&ctx, spool.as_deref(), done);
         }
         let case = Arc::new(case);
         let ctx = ctx.clone();
@@ -239,8 +241,11 @@ pub async fn run_cases(
             };
             ctx.progress.case_finished(&report);
             let report = match &spool {
-                Some(spool) => spool.put(index, report),
-                None => report,
+                Some(spool) => {
+                    spool.put(index, report);
+                    None
+                }
+                None => Some(report),
             };
             release_freed_memory();
             report
@@ -249,15 +254,20 @@ pub async fn run_cases(
         collected.running.insert(handle.id(), (index, case));
     }
     while let Some(done) = tasks.join_next_with_id().await {
-        collected.take(&ctx, done);
+        collected.take(&ctx, spool.as_deref(), done);
     }
     let mut reports = collected.done;
-    for case in not_started {
-        reports.push(unrun_report(
+    let first_not_started = total - not_started.len();
+    for (k, case) in not_started.into_iter().enumerate() {
+        let report = unrun_report(
             &case,
             Status::Skipped,
             Some("not started: the run was interrupted (Ctrl-C)"),
-        ));
+        );
+        match &spool {
+            Some(spool) => spool.put(first_not_started + k, report),
+            None => reports.push(report),
+        }
     }
     (reports, spool)
 }
@@ -305,11 +315,13 @@ impl Collected {
         }
     }
 
-    /// A joined task: its report, or for a task that panicked (or was aborted) an error.
+    /// A joined task: its report (none when it is spooled), or for a task that panicked (or
+    /// was aborted) an error, spooled when there is a spool.
     fn take(
         &mut self,
         ctx: &RunContext,
-        joined: Result<(tokio::task::Id, CaseReport), tokio::task::JoinError>,
+        spool: Option<&spool::Spool>,
+        joined: Result<(tokio::task::Id, Option<CaseReport>), tokio::task::JoinError>,
     ) {
         let (id, report) = match joined {
             Ok((id, report)) => (id, Ok(report)),
@@ -328,8 +340,17 @@ impl Collected {
             let category = crate::run::result::FailureCategory::Configuration;
             crashed.failure = Some(Box::new(case::case_failure(&crashed.file, category, why)));
             ctx.progress.case_finished(&crashed);
-            crashed
+            match spool {
+                Some(spool) => {
+                    spool.put(index, crashed);
+                    None
+                }
+                None => Some(crashed),
+            }
         });
+        let Some(report) = report else {
+            return;
+        };
         self.early.insert(index, report);
         while let Some(next) = self.early.remove(&self.done.len()) {
             self.done.push(next);

@@ -13,10 +13,12 @@ use std::sync::Arc;
 /// A case as planned: its identity and what the digest and the target need of its steps.
 #[derive(Debug, Clone)]
 pub struct PlannedCase {
-    pub name: String,
-    pub feature: String,
+    pub name: Box<str>,
+    /// Shared by every case of the feature (a run holds thousands of planned cases at first).
+    pub feature: Arc<str>,
     pub case_number: Option<u32>,
-    pub tags: Vec<String>,
+    /// Shared by every case with the same tags, in the same order.
+    pub tags: Arc<[String]>,
     pub file: Arc<SourceFile>,
     /// SHA-256 of the file's bytes when the run was planned: the certificate's digest is of
     /// these bytes, so a file changed since does not run (see [`PlannedCase::load`]).
@@ -58,6 +60,8 @@ impl PlannedCase {
 #[derive(Default)]
 pub struct Planner {
     lists: HashMap<Vec<PathBuf>, Arc<[PathBuf]>>,
+    features: HashMap<String, Arc<str>>,
+    tags: HashMap<Vec<String>, Arc<[String]>>,
 }
 
 impl Planner {
@@ -79,14 +83,30 @@ impl Planner {
         let uses_customer = [&case.setup, &case.steps, &case.finally]
             .into_iter()
             .any(|steps| customer_acts(steps));
+        let feature = match self.features.get(&case.feature) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: Arc<str> = case.feature.as_str().into();
+                self.features.insert(case.feature, shared.clone());
+                shared
+            }
+        };
+        let tags = match self.tags.get(&case.tags) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: Arc<[String]> = case.tags.clone().into();
+                self.tags.insert(case.tags, shared.clone());
+                shared
+            }
+        };
         PlannedCase {
             sha256: Sha256::digest(case.source_text.as_bytes()).into(),
             fragments,
             uses_customer,
-            name: case.name,
-            feature: case.feature,
+            name: case.name.into_boxed_str(),
+            feature,
             case_number: case.case_number,
-            tags: case.tags,
+            tags,
             file: case.file,
         }
     }
@@ -136,7 +156,7 @@ mod tests {
         let (planned, reloader) = plan_paths(&paths);
         let names = |v: Vec<&str>| v.join(",");
         assert_eq!(
-            names(planned.cases.iter().map(|c| c.name.as_str()).collect()),
+            names(planned.cases.iter().map(|c| &*c.name).collect()),
             names(full.cases.iter().map(|c| c.name.as_str()).collect())
         );
         let errors = |s: &[LoadError]| s.iter().map(|e| e.message()).collect::<Vec<_>>();

@@ -23,6 +23,8 @@ pub struct RunReport {
     pub customer_mode: String,
     pub identity: Option<Identity>,
     pub summary: Summary,
+    /// The cases, unless they are in [`RunReport::store`] (then empty): read them through
+    /// [`RunReport::case_count`], [`RunReport::case_summary`] and [`RunReport::full_case`].
     pub cases: Vec<CaseReport>,
     /// Files that could not be loaded (each is also counted as an errored case).
     pub load_errors: Vec<LoadErrorReport>,
@@ -31,18 +33,30 @@ pub struct RunReport {
     /// `approval` at the top level, for `poscert-engine merge`.
     #[serde(flatten)]
     pub shard: Option<ShardRecord>,
-    /// Where the cases' full reports are when `cases` holds only their summaries (a run spools
-    /// each case to a file as it finishes, so memory stays flat however many cases run). `None`:
+    /// Where the cases are when `cases` is empty (a run spools each case to a file as it
+    /// finishes, full and summarized, so memory stays flat however many cases run). `None`:
     /// `cases` are complete (a merge, a dry run, a test).
     #[serde(skip)]
     pub store: Option<std::sync::Arc<dyn CaseStore>>,
 }
 
-/// Full case reports kept out of memory: [`RunReport::cases`] then holds summaries (no steps;
-/// [`CaseReport::summary`] says what the certificate needs from them).
+/// Case reports kept out of memory, full and summarized: [`RunReport::cases`] is then empty and
+/// the cases are read back one at a time ([`RunReport::full_case`], [`RunReport::case_summary`]).
 pub trait CaseStore: Send + Sync + std::fmt::Debug {
-    /// The full report of the case at `index` in [`RunReport::cases`].
+    /// The full report of case `index`.
     fn load(&self, index: usize) -> std::io::Result<CaseReport>;
+    /// The summary of case `index` (no steps; [`CaseReport::summary`] says what the
+    /// certificate needs from them).
+    fn summary(&self, index: usize) -> std::io::Result<CaseReport>;
+    /// How many cases it holds (numbered from 0).
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The status of case `index`, kept in memory (counting needs no reading back).
+    fn status(&self, index: usize) -> Option<Status>;
+    /// The advisory warnings of every case, counted.
+    fn warnings(&self) -> usize;
 }
 
 /// What is kept of a finished case's steps when the case itself is spooled: what the
@@ -287,8 +301,8 @@ pub struct CaseReport {
     pub file: String,
     pub tags: Vec<String>,
     pub status: Status,
-    /// Boxed: most cases pass, and a run keeps every case's summary until its reports are
-    /// written (an unboxed `Failure` would add its size to each of them).
+    /// Boxed: most cases pass, and a run without a spool (a dry run, a merge) keeps every case
+    /// until its reports are written (an unboxed `Failure` would add its size to each of them).
     pub failure: Option<Box<Failure>>,
     pub started_at: String,
     pub duration_ms: f64,
@@ -533,13 +547,19 @@ pub struct LoadErrorReport {
 
 impl RunReport {
     pub fn compute_summary(cases: &[CaseReport], load_errors: usize) -> Summary {
+        Self::count_statuses(cases.iter().map(|c| c.status), load_errors)
+    }
+
+    /// The summary of cases with these statuses.
+    pub fn count_statuses(statuses: impl Iterator<Item = Status>, load_errors: usize) -> Summary {
         let mut s = Summary {
-            total: cases.len() + load_errors,
+            total: load_errors,
             errored: load_errors,
             ..Default::default()
         };
-        for c in cases {
-            match c.status {
+        for status in statuses {
+            s.total += 1;
+            match status {
                 Status::Passed => s.passed += 1,
                 Status::Failed => s.failed += 1,
                 Status::Error => s.errored += 1,
@@ -549,14 +569,54 @@ impl RunReport {
         s
     }
 
-    /// The full report of case `index`: from [`RunReport::store`] when the cases are summaries,
-    /// else the case itself.
+    /// How many cases the run has (in `cases` or in the store).
+    pub fn case_count(&self) -> usize {
+        match &self.store {
+            Some(store) => store.len(),
+            None => self.cases.len(),
+        }
+    }
+
+    /// The full report of case `index`: from [`RunReport::store`] when there is one, else the
+    /// case itself.
     pub fn full_case(&self, index: usize) -> std::io::Result<std::borrow::Cow<'_, CaseReport>> {
         match &self.store {
-            Some(store) if self.cases[index].summary.is_some() => {
-                store.load(index).map(std::borrow::Cow::Owned)
-            }
-            _ => Ok(std::borrow::Cow::Borrowed(&self.cases[index])),
+            Some(store) => store.load(index).map(std::borrow::Cow::Owned),
+            None => Ok(std::borrow::Cow::Borrowed(&self.cases[index])),
+        }
+    }
+
+    /// Case `index` as far as the run's summaries need it (its steps may be missing: read
+    /// [`CaseReport::step_summary`]).
+    pub fn case_summary(&self, index: usize) -> std::io::Result<std::borrow::Cow<'_, CaseReport>> {
+        match &self.store {
+            Some(store) => store.summary(index).map(std::borrow::Cow::Owned),
+            None => Ok(std::borrow::Cow::Borrowed(&self.cases[index])),
+        }
+    }
+
+    /// Every case's summary, in order, read back one at a time.
+    pub fn case_summaries(
+        &self,
+    ) -> impl Iterator<Item = std::io::Result<std::borrow::Cow<'_, CaseReport>>> + '_ {
+        (0..self.case_count()).map(|i| self.case_summary(i))
+    }
+
+    /// The status of case `index`, without reading it back.
+    pub fn case_status(&self, index: usize) -> std::io::Result<Status> {
+        match &self.store {
+            Some(store) => store
+                .status(index)
+                .ok_or_else(|| std::io::Error::other(format!("case {index} is not in the spool"))),
+            None => Ok(self.cases[index].status),
+        }
+    }
+
+    /// The advisory warnings of every case.
+    pub fn warning_count(&self) -> usize {
+        match &self.store {
+            Some(store) => store.warnings(),
+            None => self.cases.iter().map(|c| c.warnings.len()).sum(),
         }
     }
 
@@ -654,11 +714,9 @@ pub fn sample_report() -> RunReport {
 #[cfg(test)]
 pub fn spooled(mut report: RunReport) -> RunReport {
     let spool = crate::run::spool::Spool::new().expect("a temporary file");
-    report.cases = std::mem::take(&mut report.cases)
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| spool.put(i, c))
-        .collect();
+    for (i, c) in std::mem::take(&mut report.cases).into_iter().enumerate() {
+        spool.put(i, c);
+    }
     report.store = Some(std::sync::Arc::new(spool));
     report
 }
