@@ -15,7 +15,6 @@
 //! files run from another folder (or another checkout) give the same digest.
 
 use crate::run::plan::PlannedCase;
-use crate::scenario::model::{Action, Step};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -102,24 +101,6 @@ impl Manifest {
 
     pub fn digest(&self) -> String {
         combine(self.files.iter().map(|f| f.sha256.as_str()))
-    }
-}
-
-/// The fragments `step` uses, directly or through other fragments or `automate` steps.
-pub(crate) fn collect_fragments(step: &Step, out: &mut Vec<PathBuf>) {
-    match &step.action {
-        Action::Use(u) => {
-            out.push(u.fragment.clone());
-            for s in u.steps.iter() {
-                collect_fragments(s, out);
-            }
-        }
-        Action::Operator(op) => {
-            for s in &op.automate {
-                collect_fragments(s, out);
-            }
-        }
-        _ => {}
     }
 }
 

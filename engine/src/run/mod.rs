@@ -256,7 +256,11 @@ pub async fn run_cases(
     while let Some(done) = tasks.join_next_with_id().await {
         collected.take(&ctx, spool.as_deref(), done);
     }
+    // Every task has been joined, so every report is in `done`; were one ever missing, the
+    // cases after it would wait in `early`: they are reported, not dropped.
+    debug_assert!(collected.early.is_empty(), "a case's report never arrived");
     let mut reports = collected.done;
+    reports.extend(collected.early.into_values());
     let first_not_started = total - not_started.len();
     for (k, case) in not_started.into_iter().enumerate() {
         let report = unrun_report(

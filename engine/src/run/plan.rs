@@ -68,7 +68,7 @@ impl Planner {
     pub fn plan(&mut self, case: Case) -> PlannedCase {
         let mut fragments: Vec<PathBuf> = case.feature_defaults.iter().cloned().collect();
         for step in case.setup.iter().chain(&case.steps).chain(&case.finally) {
-            crate::approval::digest::collect_fragments(step, &mut fragments);
+            step.collect_fragments(&mut fragments);
         }
         fragments.sort();
         fragments.dedup();

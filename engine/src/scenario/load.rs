@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-#[path = "reload.rs"]
 mod reload;
 pub use reload::Reloader;
 
@@ -134,6 +133,12 @@ fn load_files<C>(
                 suite.sources.insert(e.file.clone(), text.clone());
             }
             suite.errors.push(e);
+            // The suite has its own copy for the error; the loader, which lives on for the
+            // run (the Reloader), need not. A feature file's text stays: its cached error is
+            // given again to every case of the feature.
+            if !is_feature {
+                loader.forget_case_source(&file);
+            }
         }
     }
     suite.errors.extend(duplicates);

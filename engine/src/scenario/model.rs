@@ -489,3 +489,24 @@ pub enum MinInterval {
     /// Each gap must be at least the previous response's field (ms), e.g. `pollDelayInMs`.
     FromResponse(String),
 }
+
+impl Step {
+    /// Adds to `out` the fragments this step uses, directly or through other fragments or
+    /// `automate` steps (what a case's digest and its plan take from the fragment files).
+    pub fn collect_fragments(&self, out: &mut Vec<PathBuf>) {
+        match &self.action {
+            Action::Use(u) => {
+                out.push(u.fragment.clone());
+                for s in u.steps.iter() {
+                    s.collect_fragments(out);
+                }
+            }
+            Action::Operator(op) => {
+                for s in &op.automate {
+                    s.collect_fragments(out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
