@@ -5,7 +5,8 @@
 # payment and refund lifecycles from N client tasks for --minutes, advancing the virtual
 # clock by one day every --virtual-day-every seconds. Prints one line a minute (requests,
 # errors, expected 401s, RSS/HWM of the emulator, virtual clock, GET /_emulator/stats) and at
-# the end the RSS ratio and GET /_emulator/invariants; exits 1 on an unexpected error, a
+# the end the RSS ratio and GET /_emulator/invariants; exits 1 when the run is too short for
+# a verdict (shorter than the warm-up plus two minutes), and on an unexpected error, a
 # failed invariant or an RSS ratio above 1.10.
 #
 #   bench/soak.sh                                  # 60 minutes, 8 clients, a day every 4 s
