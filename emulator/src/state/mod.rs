@@ -79,9 +79,14 @@ impl Deadline {
 /// The store. See the module docs for the locking rule.
 #[derive(Debug, Default)]
 pub struct Store {
-    pub poses: HashMap<Uuid, Pos>,
-    pub payments: HashMap<Uuid, Payment>,
-    pub refunds: HashMap<Uuid, Refund>,
+    // PoSes, payments and refunds are boxed: a table then holds 24 bytes a slot, not the whole
+    // record. A map that is inserted into and removed from for days (the retention releases
+    // what the clients create) grows its table once, to twice the next power of two above its
+    // steady size, when deleted slots fill it; a one-hour soak saw that growth of whole
+    // records step the RSS up 25 MB at minute 18 and 12 MB at minute 29, with every count flat.
+    pub poses: HashMap<Uuid, Box<Pos>>,
+    pub payments: HashMap<Uuid, Box<Payment>>,
+    pub refunds: HashMap<Uuid, Box<Refund>>,
     pub idempotency: IdempotencyStore,
     /// Scripted `pollDelayInMs` sequences (emulator-only control).
     pub poll_delays: PollDelays,

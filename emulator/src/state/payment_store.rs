@@ -59,7 +59,7 @@ impl Store {
         }
         self.orders
             .insert((payment.owner.clone(), payment.order_id.clone()), id);
-        self.payments.insert(id, payment);
+        self.payments.insert(id, Box::new(payment));
         id
     }
 

@@ -71,7 +71,7 @@ impl Store {
         self.beacons.insert(beacon_key, id);
         self.poses.insert(
             id,
-            Pos {
+            Box::new(Pos {
                 id,
                 owner: owner.clone(),
                 merchant_pos_id: req.merchant_pos_id,
@@ -86,7 +86,7 @@ impl Store {
                 checked_in: None,
                 active_payment: None,
                 payments: Vec::new(),
-            },
+            }),
         );
         Ok(id)
     }
@@ -233,6 +233,7 @@ impl Store {
         let mut out: Vec<&Pos> = self
             .poses
             .values()
+            .map(|p| &**p)
             .filter(|p| !p.deleted && p.owner == *owner)
             .filter(|p| f.store_id.is_none_or(|s| p.store_id == s))
             .filter(|p| {

@@ -56,7 +56,7 @@ impl Store {
         let id = Uuid::new_v4();
         self.refunds.insert(
             id,
-            Refund::new(
+            Box::new(Refund::new(
                 id,
                 payment_id,
                 owner.clone(),
@@ -64,7 +64,7 @@ impl Store {
                 amount,
                 currency,
                 now,
-            ),
+            )),
         );
         Ok(id)
     }
@@ -157,6 +157,7 @@ impl Store {
         let mut out: Vec<&Refund> = self
             .refunds
             .values()
+            .map(|r| &**r)
             .filter(|r| r.payment_id == payment_id && r.owner == *owner)
             .collect();
         out.sort_by_key(|r| (r.created_at, r.id));
