@@ -3,8 +3,10 @@
 
 mod assert;
 mod case;
+mod collect;
 pub mod error;
 mod exec;
+pub mod journal_marks;
 pub mod operator;
 pub mod plan;
 mod request;
@@ -12,6 +14,9 @@ pub mod result;
 mod scope;
 pub mod spool;
 pub mod step;
+
+use collect::Collected;
+pub use journal_marks::{JournalMarks, MarkGuard};
 
 pub use case::run_case;
 pub use scope::Scope;
@@ -110,55 +115,6 @@ pub struct RunContext {
     /// Where each running case's journal entries start, for the embedded emulator's low-water
     /// mark (see [`case`]'s release of a finished case).
     pub journal_marks: JournalMarks,
-}
-
-/// What the engine knows of the embedded emulator's journal numbering: the number the next
-/// request would get (learned from each release's answer, so never ahead of the truth), and
-/// that number as it was when each running case started. No running case's entries are older
-/// than the lowest of those (a case's requests are numbered after it starts), so the entries
-/// before it belong to finished cases, or to none (token requests, GET /stores): a journal
-/// judgement reads its own case's entries (it filters on the ids its case created), never those.
-#[derive(Debug, Default)]
-pub struct JournalMarks {
-    next_seq: std::sync::atomic::AtomicU64,
-    /// The marks of the running cases (a mark may be shared: how many cases hold it).
-    running: std::sync::Mutex<std::collections::BTreeMap<u64, usize>>,
-}
-
-impl JournalMarks {
-    /// A case starts: its mark, held until the guard is dropped (when the case ends, even by a
-    /// panic, so a crashed case cannot hold the mark down for the rest of the run).
-    pub fn start(&self) -> MarkGuard<'_> {
-        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        let mark = self.next_seq.load(Ordering::SeqCst);
-        *running.entry(mark).or_default() += 1;
-        MarkGuard { marks: self, mark }
-    }
-
-    fn finish(&self, mark: u64) {
-        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = running.get_mut(&mark) {
-            *n -= 1;
-            if *n == 0 {
-                running.remove(&mark);
-            }
-        }
-    }
-
-    /// The emulator said its next request number is `next`.
-    pub fn learned(&self, next: u64) {
-        self.next_seq.fetch_max(next, Ordering::SeqCst);
-    }
-
-    /// Entries numbered below this belong to no running case (0: none known yet).
-    pub fn low_water(&self) -> u64 {
-        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        running
-            .keys()
-            .next()
-            .copied()
-            .unwrap_or_else(|| self.next_seq.load(Ordering::SeqCst))
-    }
 }
 
 impl RunContext {
@@ -276,18 +232,6 @@ pub async fn run_cases(
     (reports, spool)
 }
 
-/// A running case's journal mark (see [`JournalMarks::start`]).
-pub struct MarkGuard<'a> {
-    marks: &'a JournalMarks,
-    mark: u64,
-}
-
-impl Drop for MarkGuard<'_> {
-    fn drop(&mut self) {
-        self.marks.finish(self.mark);
-    }
-}
-
 /// Gives the pages a finished case freed back to the system. glibc keeps freed memory in the
 /// arena of the thread that allocated it (one per worker thread), and a case's requests, reports
 /// and parsed steps are allocated on whichever worker ran them: without this, a long run's peak
@@ -300,98 +244,10 @@ fn release_freed_memory() {
     }
 }
 
-/// The reports of the cases run so far, in the cases' order.
-struct Collected {
-    /// The first cases, in order, every one of them finished.
-    done: Vec<CaseReport>,
-    /// Cases finished before one ahead of them, by index.
-    early: std::collections::BTreeMap<usize, CaseReport>,
-    /// The cases whose tasks have not been joined, by task.
-    running: std::collections::HashMap<tokio::task::Id, (usize, Arc<plan::PlannedCase>)>,
-}
-
-impl Collected {
-    fn new(cases: usize) -> Collected {
-        Collected {
-            done: Vec::with_capacity(cases),
-            early: Default::default(),
-            running: Default::default(),
-        }
-    }
-
-    /// A joined task: its report (none when it is spooled), or for a task that panicked (or
-    /// was aborted) an error, spooled when there is a spool.
-    fn take(
-        &mut self,
-        ctx: &RunContext,
-        spool: Option<&spool::Spool>,
-        joined: Result<(tokio::task::Id, Option<CaseReport>), tokio::task::JoinError>,
-    ) {
-        let (id, report) = match joined {
-            Ok((id, report)) => (id, Ok(report)),
-            Err(e) => (e.id(), Err(e)),
-        };
-        let Some((index, case)) = self.running.remove(&id) else {
-            return;
-        };
-        let report = report.unwrap_or_else(|e| {
-            let why = if e.is_panic() {
-                "the engine failed (panicked) while running this case; please report it"
-            } else {
-                "the case was aborted"
-            };
-            let mut crashed = case::planned_report(&case, Status::Error);
-            let category = crate::run::result::FailureCategory::Configuration;
-            crashed.failure = Some(Box::new(case::case_failure(&crashed.file, category, why)));
-            ctx.progress.case_finished(&crashed);
-            match spool {
-                Some(spool) => {
-                    spool.put(index, crashed);
-                    None
-                }
-                None => Some(crashed),
-            }
-        });
-        let Some(report) = report else {
-            return;
-        };
-        self.early.insert(index, report);
-        while let Some(next) = self.early.remove(&self.done.len()) {
-            self.done.push(next);
-        }
-    }
-}
-
 /// A report for a case that produced none of its own.
 fn unrun_report(case: &plan::PlannedCase, status: Status, skip: Option<&str>) -> CaseReport {
     CaseReport {
         skip_reason: skip.map(str::to_string),
         ..case::planned_report(case, status)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::JournalMarks;
-
-    /// Entries below the mark of the oldest running case belong to no running case; what the
-    /// engine learns never moves a running case's mark, and never goes back.
-    #[test]
-    fn the_low_water_mark_is_the_oldest_running_cases_mark() {
-        let marks = JournalMarks::default();
-        assert_eq!(marks.low_water(), 0);
-        let first = marks.start();
-        marks.learned(10);
-        let second = marks.start();
-        let twin = marks.start();
-        assert_eq!(marks.low_water(), 0);
-        drop(first);
-        assert_eq!(marks.low_water(), 10);
-        marks.learned(5);
-        marks.learned(20);
-        drop(second);
-        assert_eq!(marks.low_water(), 10, "another case still holds mark 10");
-        drop(twin);
-        assert_eq!(marks.low_water(), 20);
     }
 }
