@@ -14,7 +14,7 @@ mod reload;
 pub use reload::Reloader;
 
 /// Everything found under the given paths; `C` is what is kept of each case (the case itself,
-/// or a compact form of it: see [`plan_paths`]).
+/// or a compact form of it: see [`load_paths_keeping`]).
 #[derive(Debug)]
 pub struct Suite<C = Case> {
     pub cases: Vec<C>,
@@ -41,14 +41,17 @@ pub const FEATURE_FILE: &str = "feature.yaml";
 pub const FRAGMENTS_DIR: &str = "fragments";
 
 pub fn load_paths(paths: &[PathBuf]) -> Suite {
-    plan_paths(paths, |case| case).0
+    load_paths_keeping(paths, |case| case).0
 }
 
 /// Loads every file as [`load_paths`] does (the same cases, errors and order), but keeps of each
 /// case only what `keep` makes of it, as soon as it is loaded: a run of thousands of cases then
 /// never holds them all parsed at once. The [`Reloader`] loads a case again when it runs, with
 /// the fragments and feature files loaded here.
-pub fn plan_paths<C>(paths: &[PathBuf], keep: impl FnMut(Case) -> C) -> (Suite<C>, Reloader) {
+pub fn load_paths_keeping<C>(
+    paths: &[PathBuf],
+    keep: impl FnMut(Case) -> C,
+) -> (Suite<C>, Reloader) {
     let mut suite = Suite::default();
     let mut files = Vec::new();
     for path in paths {

@@ -14,5 +14,5 @@ pub mod tags;
 pub mod yaml;
 
 pub use error::{LoadError, LoadErrorKind};
-pub use load::{load_paths, load_sources, plan_paths, Reloader, Suite};
+pub use load::{load_paths, load_paths_keeping, load_sources, Reloader, Suite};
 pub use model::*;

@@ -1,5 +1,5 @@
-//! Loading a case again when it runs (see [`super::plan_paths`]): a long run keeps a compact
-//! form of each case, not thousands of parsed ones, and parses each as its turn comes.
+//! Loading a case again when it runs (see [`super::load_paths_keeping`]): a long run keeps a
+//! compact form of each case, not thousands of parsed ones, and parses each as its turn comes.
 
 use super::{Case, LoadError, Loader};
 use std::path::Path;
