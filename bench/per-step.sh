@@ -10,6 +10,8 @@
 # poscert step judged a 200) before they are timed.
 # Then ROUNDS rounds, each timing, back to back:
 #   wrk -c1 -t1 -d${WRK_SECONDS}s       per request = 1 / (requests/s)
+#   http_floor on 1 and on N requests   (engine/examples/http_floor.rs: the engine's HTTP stack
+#                                       alone, same checks; per request as below)
 #   hurl --test on 1 and on N requests  per request = (wall N - wall 1) / (N - 1), each wall the
 #   poscert on 1 and on N requests      best of REPEAT runs (start-up excluded, noise filtered)
 # and prints every round and the min and median of each figure and of the ratios poscert/wrk and
@@ -60,8 +62,10 @@ if ! command -v hurl >/dev/null || ! hurl --version 2>/dev/null | head -1 | grep
 fi
 HURL=$(command -v hurl)
 cargo build -q --release -p poscert-engine
+cargo build -q --release -p poscert-engine --example http_floor
 TARGET=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 POSCERT="$TARGET/release/poscert-engine"
+FLOOR="$TARGET/release/examples/http_floor"
 # A custom target wants integrator credentials; these steps send no token, so any will do.
 export POSCERT_CLIENT_ID=${POSCERT_CLIENT_ID:-bench-client} POSCERT_CLIENT_SECRET=${POSCERT_CLIENT_SECRET:-bench-secret-unused}
 
@@ -156,6 +160,8 @@ assert len(ok) == len(sent) == len(passed) == n, f"{len(sent)} sent, {len(ok)} a
 PY
 done
 
+"$FLOOR" "$URL" "$N" || { echo "http_floor failed on $N requests" >&2; exit 1; }
+
 # ---- timing ----------------------------------------------------------------------------------
 BASELINE=${BASELINE:-}
 if [ -n "$BASELINE" ]; then
@@ -164,11 +170,12 @@ if [ -n "$BASELINE" ]; then
 fi
 echo "timing: $ROUNDS rounds of wrk ${WRK_SECONDS}s, hurl and poscert on 1 and $N requests; $(nproc) cores" >&2
 python3 - "$N" "$ROUNDS" "$WRK_SECONDS" "$URL" "$BASE" "$POS" "$HURL" "$POSCERT" "$BASELINE" "$OUT" "$WORK" \
-  "$("$HURL" --version | head -1 | cut -d' ' -f1-2)" "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)" "$REPEAT" <<'PY'
+  "$("$HURL" --version | head -1 | cut -d' ' -f1-2)" "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)" "$REPEAT" "$FLOOR" <<'PY'
 import os, re, resource, statistics, subprocess, sys, time
 n, rounds, wrk_seconds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 url, base, pos, hurl, poscert, baseline, out, work, hurl_version, wrk_version = sys.argv[4:14]
 repeat = int(sys.argv[14])
+floor = sys.argv[15]
 
 def run(cmd):  # (wall seconds, CPU seconds: user + system) of one run
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -202,16 +209,21 @@ def wrk():
         sys.exit("wrk saw errors:\n" + p.stdout)
     return 1e6 / float(re.search(r"Requests/sec:\s+([\d.]+)", p.stdout).group(1))
 
+# reqwest: engine/examples/http_floor, the same requests and checks through the engine's HTTP
+# stack (reqwest, hyper, tokio, serde_json) with nothing of the engine around them: the floor
+# of any engine built on that stack. poscert/reqwest is then the engine's own share.
 tools = [("wrk", wrk), ("poscert", lambda: per_request("poscert", engine_cmd(poscert))),
-         ("hurl", lambda: per_request("hurl", hurl_cmd))]
-ratios = [("poscert/wrk", "poscert", "wrk"), ("poscert/hurl", "poscert", "hurl")]
+         ("hurl", lambda: per_request("hurl", hurl_cmd)),
+         ("reqwest", lambda: per_request("reqwest", lambda k: [floor, url, str(k)]))]
+ratios = [("poscert/wrk", "poscert", "wrk"), ("poscert/hurl", "poscert", "hurl"),
+          ("reqwest/wrk", "reqwest", "wrk"), ("poscert/reqwest", "poscert", "reqwest")]
 if baseline:
     tools.append(("before", lambda: per_request("before", engine_cmd(baseline))))
     ratios.append(("before/wrk", "before", "wrk"))
     ratios.append(("poscert/before", "poscert", "before"))
 
 # one warm-up of each (page cache, nginx, CPU frequency)
-wall(hurl_cmd(n)); wall(engine_cmd(poscert)(n))
+wall(hurl_cmd(n)); wall(engine_cmd(poscert)(n)); wall([floor, url, str(n)])
 if baseline:
     wall(engine_cmd(baseline)(n))
 timed = [name for name, _ in tools if name != "wrk"]
