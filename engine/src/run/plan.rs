@@ -126,7 +126,7 @@ fn customer_acts(steps: &[Step]) -> bool {
 /// [`crate::scenario::load_paths`]) and the loader that parses each again when it runs.
 pub fn plan_paths(paths: &[PathBuf]) -> (crate::scenario::Suite<PlannedCase>, Arc<Reloader>) {
     let mut planner = Planner::default();
-    let (suite, reloader) = crate::scenario::plan_paths(paths, |case| planner.plan(case));
+    let (suite, reloader) = crate::scenario::load_paths_keeping(paths, |case| planner.plan(case));
     (suite, Arc::new(reloader))
 }
 
