@@ -229,8 +229,8 @@ if baseline:
 timed = [name for name, _ in tools if name != "wrk"]
 head = [f"{name} µs" for name, _ in tools] + [f"{name} cpu" for name in timed] + [r for r, _, _ in ratios]
 width = len(tools) + len(timed)
-fmt = lambda row: "".join(f"{v:>15.1f}" if i < width else f"{v:>15.2f}" for i, v in enumerate(row))
-print(f"{'round':>6}" + "".join(f"{h:>15}" for h in head))
+fmt = lambda row: "".join(f"{v:>16.1f}" if i < width else f"{v:>16.2f}" for i, v in enumerate(row))
+print(f"{'round':>6}" + "".join(f"{h:>16}" for h in head))
 rows = []
 for r in range(1, rounds + 1):
     t = {name: f() for name, f in tools}
