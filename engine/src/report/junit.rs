@@ -259,6 +259,39 @@ fn testcases_xml(case: &CaseReport, granularity: Granularity) -> String {
 /// one): the report's frame is serialized with a placeholder `<testcase>` per suite, and each
 /// placeholder replaced by the suite's cases, so the bytes are those of the whole report
 /// serialized at once. Redacted chunk by chunk, at case boundaries.
+/// A `<testsuite>` with what every suite of a run carries: the run's start (Azure takes the
+/// run's start from every suite's timestamp), the host and the run's properties.
+fn suite_frame(name: &str, report: &RunReport) -> TestSuite {
+    let mut suite = TestSuite::new(name);
+    if let Some(t) = timestamp(&report.started_at) {
+        suite.set_timestamp(t);
+    }
+    suite
+        .extra
+        .insert("hostname".into(), report.hostname.clone().into());
+    suite.add_properties(run_properties(report));
+    suite
+}
+
+/// The `invalid-input` suite: one errored `load` test case per file that could not be loaded.
+fn load_errors_suite(report: &RunReport) -> Option<TestSuite> {
+    if report.load_errors.is_empty() {
+        return None;
+    }
+    let mut suite = suite_frame("invalid-input", report);
+    for e in &report.load_errors {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_message(format!("{}:{}:{}: {}", e.file, e.line, e.column, e.message));
+        status.set_type("configuration");
+        let mut tc = TestCase::new("load", status);
+        tc.set_classname(classname(&e.file));
+        tc.extra.insert("file".into(), e.file.clone().into());
+        tc.extra.insert("line".into(), e.line.to_string().into());
+        suite.add_test_case(tc);
+    }
+    Some(suite)
+}
+
 pub fn write(
     report: &RunReport,
     granularity: Granularity,
@@ -298,14 +331,7 @@ pub fn write(
     let mut placeholders = Vec::new();
     for (k, &t) in features.iter().enumerate() {
         let (feature, durations, statuses) = &tally[t];
-        let mut suite = TestSuite::new(feature.as_str());
-        if let Some(t) = timestamp(&report.started_at) {
-            suite.set_timestamp(t);
-        }
-        suite
-            .extra
-            .insert("hostname".into(), report.hostname.clone().into());
-        suite.add_properties(run_properties(report));
+        let mut suite = suite_frame(feature.as_str(), report);
         suite.set_time(Duration::from_secs_f64(
             durations.iter().sum::<f64>() / 1000.0,
         ));
@@ -321,26 +347,7 @@ pub fn write(
         }
         out.add_test_suite(suite);
     }
-    if !report.load_errors.is_empty() {
-        let mut suite = TestSuite::new("invalid-input");
-        // Azure takes the run's start from every suite's timestamp, this one included.
-        if let Some(t) = timestamp(&report.started_at) {
-            suite.set_timestamp(t);
-        }
-        suite
-            .extra
-            .insert("hostname".into(), report.hostname.clone().into());
-        suite.add_properties(run_properties(report));
-        for e in &report.load_errors {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_message(format!("{}:{}:{}: {}", e.file, e.line, e.column, e.message));
-            status.set_type("configuration");
-            let mut tc = TestCase::new("load", status);
-            tc.set_classname(classname(&e.file));
-            tc.extra.insert("file".into(), e.file.clone().into());
-            tc.extra.insert("line".into(), e.line.to_string().into());
-            suite.add_test_case(tc);
-        }
+    if let Some(suite) = load_errors_suite(report) {
         out.add_test_suite(suite);
     }
     let xml = out.to_string().map_err(std::io::Error::other)?;
@@ -386,14 +393,7 @@ mod tests {
         features.sort();
         features.dedup();
         for feature in features {
-            let mut suite = TestSuite::new(feature);
-            if let Some(t) = timestamp(&report.started_at) {
-                suite.set_timestamp(t);
-            }
-            suite
-                .extra
-                .insert("hostname".into(), report.hostname.clone().into());
-            suite.add_properties(run_properties(report));
+            let mut suite = suite_frame(feature, report);
             let cases: Vec<&CaseReport> = report
                 .cases
                 .iter()
@@ -414,26 +414,7 @@ mod tests {
             }
             out.add_test_suite(suite);
         }
-        if !report.load_errors.is_empty() {
-            let mut suite = TestSuite::new("invalid-input");
-            // Azure takes the run's start from every suite's timestamp, this one included.
-            if let Some(t) = timestamp(&report.started_at) {
-                suite.set_timestamp(t);
-            }
-            suite
-                .extra
-                .insert("hostname".into(), report.hostname.clone().into());
-            suite.add_properties(run_properties(report));
-            for e in &report.load_errors {
-                let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-                status.set_message(format!("{}:{}:{}: {}", e.file, e.line, e.column, e.message));
-                status.set_type("configuration");
-                let mut tc = TestCase::new("load", status);
-                tc.set_classname(classname(&e.file));
-                tc.extra.insert("file".into(), e.file.clone().into());
-                tc.extra.insert("line".into(), e.line.to_string().into());
-                suite.add_test_case(tc);
-            }
+        if let Some(suite) = load_errors_suite(report) {
             out.add_test_suite(suite);
         }
         let xml = out
