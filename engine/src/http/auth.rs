@@ -131,19 +131,21 @@ async fn fetch(
     Ok((token, Duration::from_secs(lifetime)))
 }
 
+/// An unsigned JWT with these claims, for the tests of what the engine reads from tokens.
+#[cfg(test)]
+pub(crate) fn jwt(claims: &str) -> String {
+    use base64::Engine;
+    let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.sig",
+        e.encode(r#"{"alg":"HS256"}"#),
+        e.encode(claims)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use base64::Engine;
-
-    fn jwt(claims: &str) -> String {
-        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        format!(
-            "{}.{}.sig",
-            e.encode(r#"{"alg":"HS256"}"#),
-            e.encode(claims)
-        )
-    }
 
     #[test]
     fn the_vat_claim_is_read_from_a_jwt() {

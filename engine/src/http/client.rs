@@ -355,16 +355,7 @@ pub fn describe_reqwest_error(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use base64::Engine;
-
-    fn jwt(claims: &str) -> String {
-        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        format!(
-            "{}.{}.sig",
-            e.encode(r#"{"alg":"HS256"}"#),
-            e.encode(claims)
-        )
-    }
+    use crate::http::auth::jwt;
 
     #[test]
     fn the_vat_claim_is_remembered_per_token() {
