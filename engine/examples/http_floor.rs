@@ -6,8 +6,6 @@
 //!
 //!   cargo run --release -p poscert-engine --example http_floor -- URL N
 
-use std::time::Duration;
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let (Some(url), Some(n)) = (args.next(), args.next().and_then(|n| n.parse::<u64>().ok()))
@@ -20,12 +18,7 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     let failed = runtime.block_on(async move {
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("poscert-engine/", env!("CARGO_PKG_VERSION")))
-            .pool_max_idle_per_host(64)
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .expect("an HTTP client");
+        let client = poscert_engine::http::client::reqwest_client().expect("an HTTP client");
         for i in 0..n {
             let judged = async {
                 let response = client.get(&url).send().await.ok()?;

@@ -92,14 +92,20 @@ pub struct HttpClient {
     vat_claim: std::sync::Mutex<Option<(String, bool)>>,
 }
 
+/// The reqwest client every request of a run goes through (also the benchmark's floor,
+/// engine/examples/http_floor.rs, so both measure the same settings).
+pub fn reqwest_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .user_agent(concat!("poscert-engine/", env!("CARGO_PKG_VERSION")))
+        .pool_max_idle_per_host(64)
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| format!("cannot create the HTTP client: {e}"))
+}
+
 impl HttpClient {
     pub fn new(target: Arc<Target>, redactor: Redactor) -> Result<Self, String> {
-        let inner = reqwest::Client::builder()
-            .user_agent(concat!("poscert-engine/", env!("CARGO_PKG_VERSION")))
-            .pool_max_idle_per_host(64)
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| format!("cannot create the HTTP client: {e}"))?;
+        let inner = reqwest_client()?;
         if let Some(c) = &target.credentials {
             redactor.add_basic(&c.client_id, &c.client_secret);
         }
